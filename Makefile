@@ -1,0 +1,52 @@
+SHELL := /bin/bash
+# The README's two commands: `make run` (set up, run the main job) and `make test` (set up with dev extras, run every check).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= runs/demo
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-dev check-sync check-modules nbtest pytest readme bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python settings.ini setup.py
+	$(BIN)/pip install -q -e . 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]" 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Main job: train and sample the core's worked example, write images and metrics.json to $(OUT)
+run: install
+	$(BIN)/multidiff demo --out $(OUT)
+
+## Every check: notebooks and library in sync, no orphan module, notebook tests, pytest
+test: install-dev check-modules check-sync nbtest pytest
+
+check-modules: install-dev
+	$(BIN)/python tools/check_modules.py
+
+check-sync: install-dev
+	$(BIN)/python tools/check_sync.py $(BIN)
+	$(BIN)/python tools/build_readme.py --check
+
+nbtest: install-dev
+	$(BIN)/nbdev_test --n_workers 2 --timing
+
+pytest: install-dev
+	$(BIN)/python -m pytest tests/ -q -p no:cacheprovider
+
+readme: install-dev
+	$(BIN)/python tools/build_readme.py
+
+bench: install-dev
+	$(BIN)/python benchmarks/sampling_overhead.py --out benchmarks/results/sampling_overhead.json
+
+clean:
+	rm -rf $(VENV) runs _proc

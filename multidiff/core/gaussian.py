@@ -111,10 +111,10 @@ class GaussianScheduler(Scheduler):
         if t.numel() == 1: t = t.expand(original_samples.shape[0])
         return self.inner.add_noise(original_samples, noise, t)
 
-    def sample_noise(self, shape, generator=None, dtype=torch.float32) -> Tensor: return randn(shape, generator, dtype)
-    def init_noise(self, shape, generator=None, dtype=torch.float32) -> Tensor:
+    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: return randn(shape, generator, dtype, device)
+    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
         "x_T: standard normal noise times the sampler's `init_noise_sigma`."
-        return randn(shape, generator, dtype) * self.inner.init_noise_sigma
+        return randn(shape, generator, dtype, device) * self.inner.init_noise_sigma
 
     def _alpha_bar(self, t, like:Tensor) -> Tensor:
         t = torch.as_tensor(t, device=self.alphas_cumprod.device).long()

@@ -55,11 +55,11 @@ def impose_known(sched:StateScheduler, x:State, known:State, mask:State, t:int, 
     return finalize(out, sched.spec)
 
 # %% ../../nbs/core/08_sampling.ipynb #7d86b427
-def _start(sched, shape, num_steps, gen, dtype, carry, init, strength):
+def _start(sched, shape, num_steps, gen, dtype, carry, init, strength, device):
     "Timesteps to run and the starting state: pure noise, or `init` noised to the level `strength` picks."
-    sched.set_timesteps(num_steps)
+    sched.set_timesteps(num_steps, device=device)
     timesteps = sched.timesteps
-    if init is None: return timesteps, sched.init_noise(shape, gen, dtype, carry)
+    if init is None: return timesteps, sched.init_noise(shape, gen, dtype, carry, device=device)
     # img2img as in diffusers: run the last round(strength * num_steps) steps, starting from init noised to that level
     begin = (num_steps - max(1, round(num_steps * strength))) * sched.order
     timesteps = timesteps[begin:]; sched.set_begin_index(begin)
@@ -121,9 +121,12 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
            carry:Optional[dict]=None, # state entries that are not diffused (e.g. a node mask)
            batch_size:Optional[int]=None, # chunk size for batches larger than memory
            progress:bool=True, callback:Optional[Callable]=None, # tqdm bar; callback(i, t, x_t, x0_pred) after each step
-           check:bool=True, dtype=torch.float32, **step_kwargs) -> State: # check for NaN/inf; extra `step` arguments (eta, ...)
+           check:bool=True, # check for NaN/inf after every step (on a GPU this syncs once per step; check=False skips it)
+           dtype=torch.float32, device=None, # the state's dtype and device (default: the denoiser's parameters' device)
+           **step_kwargs) -> State: # extra `step` arguments (eta, ...)
     "Generate a batch of states by running the reverse diffusion chain."
     sched = as_state_scheduler(scheduler)
+    if device is None: device = next((p.device for p in denoiser.parameters()), None) if isinstance(denoiser, torch.nn.Module) else None
     _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
     if init is not None and shape is None: shape = state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor) else {k: tuple(v.shape) for k, v in init.items()}
     n = _shape_n(shape)
@@ -132,7 +135,7 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
     size, outs = batch_size or n, []
     for a in range(0, n, size):
         b = min(n, a + size); gen = slice_generators(generator, a, b)
-        timesteps, x = _start(sched, _resize(shape, b - a), num_steps, gen, dtype, _rows(carry, a, b), _rows(init, a, b), strength)
+        timesteps, x = _start(sched, _resize(shape, b - a), num_steps, gen, dtype, _rows(carry, a, b), _rows(init, a, b), strength, device)
         mask = _check_known(_rows(known, a, b), _mask_rows(known_mask, shape, a, b), x)
         outs.append(_run(denoiser, sched, x, timesteps, gen, _rows(cond, a, b), null_cond, guidance_scale,
                          _rows(known, a, b), mask, resample, progress, callback, check, step_kwargs))

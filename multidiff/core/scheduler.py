@@ -36,8 +36,8 @@ class Scheduler:
     def step(self, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput: raise NotImplementedError
     def add_noise(self, original_samples:Tensor, noise:Tensor, timesteps:Tensor) -> Tensor: raise NotImplementedError
     def scale_model_input(self, sample:Tensor, timestep=None) -> Tensor: return sample
-    def sample_noise(self, shape, generator=None, dtype=torch.float32) -> Tensor: raise NotImplementedError
-    def init_noise(self, shape, generator=None, dtype=torch.float32) -> Tensor: raise NotImplementedError
+    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: raise NotImplementedError
+    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: raise NotImplementedError
     def training_input(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: raise NotImplementedError
     def training_target(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: raise NotImplementedError
     def loss(self, prediction:Tensor, target:Tensor) -> Tensor: raise NotImplementedError
@@ -48,7 +48,10 @@ class Scheduler:
     def num_train_timesteps(self) -> int: raise NotImplementedError
 
     def sample_train_timesteps(self, n:int, generator=None, device=None) -> Tensor:
-        "Uniform training timesteps in [0, T)."
+        "Uniform training timesteps in [0, T); `generator` may be a list, one per sample."
+        if isinstance(generator, (list, tuple)):
+            if len(generator) != n: raise ValueError(f"Got {len(generator)} generators for a batch of {n}; pass one per sample")
+            return torch.cat([torch.randint(0, self.num_train_timesteps, (1,), generator=g) for g in generator]).to(device)
         return torch.randint(0, self.num_train_timesteps, (n,), generator=generator, device=device)
 
     def check_ready(self):
@@ -59,7 +62,9 @@ class Scheduler:
     def previous_timestep(self, timestep) -> int:
         "The timestep after `timestep` in `self.timesteps`, or -1 (clean data) after the last."
         self.check_ready()
-        ts = self.timesteps.tolist(); t = int(timestep)
+        if getattr(self, '_ts_cache', (None,))[0] is not self.timesteps:  # one host copy per schedule, not per step
+            self._ts_cache = (self.timesteps, self.timesteps.tolist())
+        ts, t = self._ts_cache[1], int(timestep)
         if t not in ts: raise ValueError(f"Timestep {t} is not in this scheduler's timesteps {ts[:4]}...; pass one of `scheduler.timesteps`")
         i = len(ts) - 1 - ts[::-1].index(t)  # last occurrence: second-order solvers repeat timesteps
         return ts[i + 1] if i + 1 < len(ts) else -1
@@ -157,13 +162,13 @@ class StateScheduler:
     def renoise(self, sample:State, from_t, to_t, noise:State) -> State: return self._map(lambda s, x, n: s.renoise(x, from_t, to_t, n), sample, noise)
     def sample_noise(self, like:State, generator=None) -> State:
         "Noise of each entry's kind (Gaussian ε, Gumbel, ...) shaped like `like`."
-        return self._map(lambda s, x: s.sample_noise(x.shape, generator, dtype=x.dtype), like)
+        return self._map(lambda s, x: s.sample_noise(x.shape, generator, dtype=x.dtype, device=x.device), like)
 
-    def init_noise(self, shapes, generator=None, dtype=torch.float32, carry:Optional[dict]=None) -> State:
+    def init_noise(self, shapes, generator=None, dtype=torch.float32, carry:Optional[dict]=None, device=None) -> State:
         "x_T: each entry drawn from its scheduler's prior; `carry` holds entries not diffused (e.g. the node mask)."
-        if self.single: return self.schedulers[_SINGLE].init_noise(shapes, generator, dtype=dtype)
+        if self.single: return self.schedulers[_SINGLE].init_noise(shapes, generator, dtype=dtype, device=device)
         state = dict(carry or {})
-        for k, s in self.schedulers.items(): state[k] = s.init_noise(shapes[k], generator, dtype=dtype)
+        for k, s in self.schedulers.items(): state[k] = s.init_noise(shapes[k], generator, dtype=dtype, device=device)
         return self._out(state)
 
     def training_example(self, x0:State, generator=None):

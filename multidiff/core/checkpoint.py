@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['flatten_tree', 'unflatten_tree', 'UnsafeWeightsError', 'check_safetensors', 'save_weights', 'load_weights',
-           'CheckpointManager']
+           'write_json', 'CheckpointManager']
 
 # %% ../../nbs/core/11_checkpoint.ipynb #2a0645e1
 import json, os, shutil
@@ -68,6 +68,11 @@ def save_weights(state_dict:dict, path):
 def load_weights(path) -> dict:
     "Load a safetensors state dict; pickle files are refused."
     return load_file(str(check_safetensors(path)))
+
+def write_json(path, obj):
+    "Write JSON atomically: a temporary file, fsync, then rename."
+    path = Path(path); tmp = path.with_name(path.name + '.tmp')
+    tmp.write_text(json.dumps(obj, indent=2)); _fsync(tmp); os.replace(tmp, path)
 
 def _fsync(path):
     fd = os.open(path, os.O_RDONLY)

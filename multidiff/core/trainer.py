@@ -214,7 +214,7 @@ def log(self:Trainer, loss:Optional[float], lr:float):
     row = {'step': self.step, 'loss': float(np.mean(self._log_losses)) if self._log_losses else float('nan'), 'lr': lr,
            'grad_norm': getattr(self, 'grad_norm', float('nan')), 'samples_per_s': n * self.config.batch_size / dt if dt else float('nan'),
            'skipped': self.skipped}
-    self._log_t, self._log_losses = now, []
+    self._log_t, self._log_losses, self.last_log = now, [], row
     if self.acc.is_main_process:
         path = self.out_dir / 'log.csv'; new = not path.exists()
         with open(path, 'a', newline='') as f:
@@ -260,6 +260,9 @@ def fit(self:Trainer, resume=False, until:Optional[int]=None) -> 'Trainer':
     cfg = self.config
     self.out_dir.mkdir(parents=True, exist_ok=True)
     if resume: self.resume(None if resume is True else resume)
+    elif self.ckpts.latest() is not None:  # never train over an earlier run's checkpoints by accident
+        raise FileExistsError(f"{self.out_dir} already holds checkpoints (latest: {self.ckpts.latest().name}); "
+                              "resume them with resume=True (CLI: --resume), or train into a new folder")
     self.model.train()
     bar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.acc.is_main_process), dynamic_ncols=True)
     self._log_t = time.perf_counter()

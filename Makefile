@@ -47,6 +47,7 @@ readme: install-dev
 
 bench: install-dev
 	$(BIN)/python benchmarks/sampling_overhead.py --out benchmarks/results/sampling_overhead.json
+	$(BIN)/python benchmarks/training_throughput.py --out benchmarks/results/training_throughput.json
 
 clean:
 	rm -rf $(VENV) runs _proc

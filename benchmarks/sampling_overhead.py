@@ -23,8 +23,7 @@ network), ratio_b = median(t_loop) / median(t_pipe) (target <= 1.00: no slower t
 paired ratios and their medians, every raw time, the environment (torch/diffusers versions, threads, CPU
 model, load average), the command line and the date, and writes them as JSON to --out (atomically).
 """
-import argparse, gc, json, os, platform, shlex, statistics, sys, tempfile, time
-from datetime import datetime, timezone
+import argparse, gc, statistics, time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,8 @@ from multidiff.core.codec import NormalizeCodec
 from multidiff.core.denoiser import DiffusersDenoiser
 from multidiff.core.gaussian import GaussianScheduler
 from multidiff.core.sampling import sample
+
+from _common import command_line, cpu_model, environment, loadavg, to_jsonable, utc_now, write_json_atomic
 
 TARGETS = {"ratio_a": 1.02, "ratio_b": 1.00}
 MODEL_KWARGS = dict(
@@ -61,40 +62,6 @@ def parse_args(argv=None):
     if args.quick: args.runs, args.steps = 2, 5
     if args.runs < 1 or args.steps < 1 or args.batch < 1: p.error("--runs, --steps and --batch must be >= 1")
     return args
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"): return line.split(":", 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-
-def loadavg():
-    try: return list(os.getloadavg())
-    except (OSError, AttributeError): return None
-
-
-def to_jsonable(v):
-    if isinstance(v, dict): return {str(k): to_jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)): return [to_jsonable(x) for x in v]
-    if isinstance(v, (str, int, float, bool)) or v is None: return v
-    return repr(v)
-
-
-def write_json_atomic(path: Path, data: dict):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
 
 
 def main(argv=None):
@@ -157,8 +124,8 @@ def main(argv=None):
     paired_b = [l / p for l, p in zip(times["t_loop"], times["t_pipe"])]
     result = {
         "benchmark": "sampling_overhead",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv]),
+        "date": utc_now(),
+        "command": command_line(),
         "quick": args.quick,
         "settings": {"runs": args.runs, "warmup": args.warmup, "steps": S, "batch": B, "shape": list(shape), "seed": args.seed,
                      "threads_arg": args.threads, "weight_seed": WEIGHT_SEED, "timer": "time.perf_counter, gc.collect() before each"},
@@ -182,13 +149,7 @@ def main(argv=None):
         "paired_ratio_b_median": statistics.median(paired_b),
         "targets": TARGETS,
         "met": {"ratio_a": ratio_a <= TARGETS["ratio_a"], "ratio_b": ratio_b <= TARGETS["ratio_b"]},
-        "environment": {
-            "python": platform.python_version(), "platform": platform.platform(),
-            "torch": torch.__version__, "diffusers": diffusers.__version__, "numpy": np.__version__,
-            "torch_num_threads": torch.get_num_threads(), "torch_num_interop_threads": torch.get_num_interop_threads(),
-            "os_cpu_count": os.cpu_count(), "cpu_model": cpu_model(), "device": "cpu",
-            "loadavg_before": load_before, "loadavg_after": load_after,
-        },
+        "environment": environment(loadavg_before=load_before, loadavg_after=load_after),
     }
     out = Path(args.out)
     write_json_atomic(out, result)

@@ -20,8 +20,8 @@ def drop_condition(cond:State, null_cond:State, p:float, generator=None) -> Stat
     n = batch_size(cond)
     drop = rand((n,), generator) < p
     def pick(c, u):
-        d = drop.view(-1, *[1] * (c.ndim - 1))
-        return torch.where(d, u.to(c.dtype).expand_as(c) if u.ndim and u.shape[0] == 1 or u.ndim == 0 else u.to(c.dtype), c)
+        d, u = drop.to(c.device).view(-1, *[1] * (c.ndim - 1)), u.to(c.device, c.dtype)  # the mask and null may live on the CPU
+        return torch.where(d, u.expand_as(c) if u.ndim == 0 or u.shape[0] == 1 else u, c)
     return state_map(pick, cond, null_cond)
 
 # %% ../../nbs/core/09_loss.ipynb #3607027f

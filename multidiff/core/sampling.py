@@ -32,9 +32,9 @@ def guided_prediction(denoiser, x:State, t:Tensor, cond=None, null_cond=None, gu
     "The denoiser's prediction at x, with classifier-free guidance when `guidance_scale` != 1."
     if guidance_scale == 1.0 or null_cond is None: return denoiser(x, t, cond)
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
-    if guidance_scale == 0.0: return denoiser(x, t, _batch_like(null_cond, n))
+    if guidance_scale == 0.0: return denoiser(x, t, state_map(lambda u: u.to(t.device), _batch_like(null_cond, n)))
     both = denoiser(state_map(lambda v: torch.cat([v, v]), x), torch.cat([t, t]),
-                    state_map(lambda c, u: torch.cat([c, u]), cond, _batch_like(null_cond, n)))
+                    state_map(lambda c, u: torch.cat([c, u.to(c.device, c.dtype)]), cond, _batch_like(null_cond, n)))
     return state_map(lambda p: p[n:] + guidance_scale * (p[:n] - p[n:]), both)
 
 # %% ../../nbs/core/08_sampling.ipynb #07a1d5ab

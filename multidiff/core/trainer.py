@@ -7,7 +7,7 @@ __all__ = ['TrainConfig', 'BatchStream', 'sample_generators', 'TrainingDiverged'
            'save_checkpoint', 'resume', 'log', 'ema_weights', 'fit', 'run_callbacks', 'save_final']
 
 # %% ../../nbs/core/12_trainer.ipynb #3a28c95d
-import csv, inspect, json, math, os, random, signal, threading, time
+import csv, inspect, json, math, os, random, signal, threading, time, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -113,6 +113,8 @@ class Trainer:
         cfg = self.config
         self.acc = accelerator or Accelerator(mixed_precision=cfg.mixed_precision)
         cfg.check(self.acc.num_processes)
+        if cfg.mixed_precision != 'no' and self.acc.device.type == 'cpu':
+            warnings.warn(f"mixed_precision={cfg.mixed_precision!r} on a CPU: bf16/fp16 matmuls are slower than fp32 on many CPUs; use 'no' there")
         self.stream = BatchStream(data, cfg.seed, collate)
         self.raw_model = model
         self._takes_generator = 'generator' in inspect.signature(model.forward).parameters

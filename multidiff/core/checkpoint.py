@@ -6,7 +6,7 @@
 __all__ = ['flatten_tree', 'unflatten_tree', 'UnsafeWeightsError', 'check_safetensors', 'save_weights', 'load_weights',
            'write_json', 'CheckpointManager']
 
-# %% ../../nbs/core/10_checkpoint.ipynb #2a0645e1
+# %% ../../nbs/core/10_checkpoint.ipynb #ea612c5e
 import json, os, shutil
 from pathlib import Path
 from typing import Optional
@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from safetensors.torch import save_file, load_file
 
-# %% ../../nbs/core/10_checkpoint.ipynb #e6d95d12
+# %% ../../nbs/core/10_checkpoint.ipynb #b52e23f1
 _TENSOR = '__tensor__'
 
 def flatten_tree(obj, prefix:str='') -> tuple:
@@ -43,7 +43,7 @@ def unflatten_tree(skeleton, tensors:dict):
             return tuple(items) if skeleton.get('tuple') else items
     return skeleton
 
-# %% ../../nbs/core/10_checkpoint.ipynb #42d398d9
+# %% ../../nbs/core/10_checkpoint.ipynb #a6f8fdb9
 class UnsafeWeightsError(ValueError): "A weights file that would need pickle to load."
 
 def check_safetensors(path) -> Path:
@@ -79,7 +79,7 @@ def _fsync(path):
     try: os.fsync(fd)
     finally: os.close(fd)
 
-# %% ../../nbs/core/10_checkpoint.ipynb #16ae2c8d
+# %% ../../nbs/core/10_checkpoint.ipynb #687782d2
 class CheckpointManager:
     "Write, find, load and prune atomic checkpoints under `root`."
     def __init__(self, root, keep_last:int=3):
@@ -99,9 +99,11 @@ class CheckpointManager:
         for name, obj in parts.items(): self._write_part(tmp, name, obj)
         (tmp / 'meta.json').write_text(json.dumps({'step': step, 'parts': sorted(parts)})); _fsync(tmp / 'meta.json')
         _fsync(tmp)
-        final = self.root / f'step-{step:08d}'
-        if final.exists(): shutil.rmtree(final)  # re-saving a step (after a resume): the new one replaces it
+        final, old = self.root / f'step-{step:08d}', self.root / f'step-{step:08d}.old'
+        if final.exists():  # re-saving a step (after a resume): set the old one aside, so a complete copy exists at every moment
+            shutil.rmtree(old, ignore_errors=True); os.rename(final, old)
         os.rename(tmp, final); _fsync(self.root)
+        shutil.rmtree(old, ignore_errors=True)
         self.prune()
         return final
 
@@ -122,6 +124,8 @@ class CheckpointManager:
 
     def prune(self):
         "Delete all but the last `keep_last` checkpoints, and leftovers of interrupted writes."
+        for p in self.root.glob('step-*.old'):
+            if (p.with_suffix('') / 'meta.json').exists(): shutil.rmtree(p, ignore_errors=True)  # its replacement is complete
         for p in self.checkpoints()[:-self.keep_last]: shutil.rmtree(p, ignore_errors=True)
         for p in self.root.glob('.tmp-step-*'):
             if not p.name.endswith(f'-{os.getpid()}'): shutil.rmtree(p, ignore_errors=True)

@@ -111,7 +111,9 @@ class Trainer:
                  collate:Optional[Callable]=None, accelerator:Optional[Accelerator]=None):
         self.config, self.out_dir, self.callbacks = config or TrainConfig(), Path(out_dir), list(callbacks)
         cfg = self.config
-        self.acc = accelerator or Accelerator(mixed_precision=cfg.mixed_precision)
+        # cpu=True on machines without an accelerator: without it Accelerate ignores torchrun's world there and each
+        # worker would train alone (it only sets up gloo / MULTI_CPU when told the run is on CPU)
+        self.acc = accelerator or Accelerator(mixed_precision=cfg.mixed_precision, cpu=not torch.accelerator.is_available())
         cfg.check(self.acc.num_processes)
         if cfg.mixed_precision != 'no' and self.acc.device.type == 'cpu':
             warnings.warn(f"mixed_precision={cfg.mixed_precision!r} on a CPU: bf16/fp16 matmuls are slower than fp32 on many CPUs; use 'no' there")

@@ -65,6 +65,10 @@ def _start(sched, shape, num_steps, gen, dtype, carry, init, strength, device):
     timesteps = timesteps[begin:]; sched.set_begin_index(begin)
     return timesteps, sched.add_noise(init, sched.sample_noise(init, gen), timesteps[:1])
 
+def _finite(x:State) -> bool:
+    "Whether every entry is finite: a sum is finite iff its terms are (barring overflow, which the full check then reports)."
+    return all(bool(torch.isfinite(v.sum())) for v in (x.values() if isinstance(x, dict) else [x]) if v.is_floating_point())
+
 def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, known, mask, resample, progress, callback, check, step_kwargs):
     "The reverse chain over `timesteps` from state `x`."
     if known is not None: x = impose_known(sched, x, known, mask, timesteps[0], gen)
@@ -74,9 +78,10 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
         tb = t.expand(n)
         for r in range(resample):
             pred = guided_prediction(denoiser, sched.scale_model_input(x, t), tb, cond, null_cond, guidance_scale)
-            if check: check_finite(pred, f"the denoiser's prediction at step {i} (t={int(t)})")
             x_prev, x0 = sched.step(pred, t, x, generator=gen, **step_kwargs)
-            if check: check_finite(x_prev, f"the state after step {i} (t={int(t)})")
+            if check and not _finite(x_prev):  # one check per step on the hot path; on failure, find the culprit
+                check_finite(pred, f"the denoiser's prediction at step {i} (t={int(t)})")
+                check_finite(x_prev, f"the state after step {i} (t={int(t)})")
             if known is not None: x_prev = impose_known(sched, x_prev, known, mask, sched.previous_timestep(t), gen)
             if r < resample - 1: x = sched.renoise(x_prev, sched.previous_timestep(t), t, sched.sample_noise(x_prev, gen))
         x = x_prev

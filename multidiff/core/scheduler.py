@@ -74,7 +74,7 @@ class Scheduler:
         Path(path).mkdir(parents=True, exist_ok=True)
         (Path(path) / 'scheduler_config.json').write_text(json.dumps(self.to_config(), indent=2))
 
-# %% ../../nbs/core/03_scheduler.ipynb #fc8a64cb
+# %% ../../nbs/core/03_scheduler.ipynb #4c5a520c
 SCHEDULER_CLASSES = {}
 
 def register_scheduler(cls):
@@ -91,7 +91,7 @@ def load_scheduler(path) -> 'Scheduler':
         raise ValueError(f"{p} names scheduler class {name!r}; known classes: {', '.join(sorted(SCHEDULER_CLASSES))} (import the module that defines it)")
     return SCHEDULER_CLASSES[name].from_config(cfg)
 
-# %% ../../nbs/core/03_scheduler.ipynb #239f70f8
+# %% ../../nbs/core/03_scheduler.ipynb #0256607f
 _SINGLE = '_'
 
 class StateScheduler:

@@ -150,13 +150,14 @@ class StateScheduler:
     def to_config(self) -> dict:
         "JSON config: every entry's scheduler config, the spec and the loss weights."
         return {'_class_name': 'StateScheduler', 'single': self.single, 'schedulers': {k: s.to_config() for k, s in self.schedulers.items()},
-                'spec': {k: {'mask': c.mask, 'mask_dims': list(c.mask_dims), 'symmetric': list(c.symmetric) if c.symmetric else None} for k, c in self.spec.items()},
+                'spec': {k: {'mask': c.mask, 'mask_dims': list(c.mask_dims), 'symmetric': list(c.symmetric) if c.symmetric else None, 'zero_diagonal': c.zero_diagonal} for k, c in self.spec.items()},
                 'loss_weights': self.loss_weights}
     @classmethod
     def from_config(cls, cfg:dict) -> 'StateScheduler':
         "Rebuild from `to_config()` (entry schedulers through the registry, no pickle)."
         scheds = {k: SCHEDULER_CLASSES[c['_class_name']].from_config(c) for k, c in cfg['schedulers'].items()}
-        spec = {k: Component(c['mask'], tuple(c['mask_dims']), tuple(c['symmetric']) if c['symmetric'] else None) for k, c in cfg['spec'].items()}
+        spec = {k: Component(c['mask'], tuple(c['mask_dims']), tuple(c['symmetric']) if c['symmetric'] else None, c.get('zero_diagonal', False))
+                for k, c in cfg['spec'].items()}
         return cls(scheds[_SINGLE] if cfg['single'] else scheds, spec, cfg['loss_weights'])
     def previous_timestep(self, t): return next(iter(self.schedulers.values())).previous_timestep(t)
 

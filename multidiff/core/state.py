@@ -34,6 +34,7 @@ class Component:
     mask:Optional[str]=None # name of the state entry that holds this tensor's padding mask [B, N] (1 = real)
     mask_dims:tuple=(1,) # dims of this tensor indexed by the mask; (1, 2) masks both ends of an edge
     symmetric:Optional[tuple]=None # a pair of dims kept symmetric, e.g. (1, 2) for undirected edges
+    zero_diagonal:bool=False # zero the diagonal of the `symmetric` dims (no self-loops), in noise and samples alike
 
 def padding_mask(state:dict, comp:Component, like:Tensor) -> Optional[Tensor]:
     "The 0/1 mask for `like` broadcastable against it, from `comp.mask`'s entry, or None if unpadded."
@@ -60,6 +61,11 @@ def finalize(state:State, spec:Optional[dict]=None, keys=None) -> State:
         if k not in out or (keys is not None and k not in keys): continue
         v = out[k]
         if comp.symmetric: v = symmetrize(v, comp.symmetric)
+        if comp.zero_diagonal:
+            if not comp.symmetric: raise ValueError("zero_diagonal needs `symmetric` to name the pair of dims")
+            n = v.shape[comp.symmetric[0]]
+            eye = torch.eye(n, dtype=v.dtype, device=v.device).reshape([n if d in comp.symmetric else 1 for d in range(v.ndim)])
+            v = v * (1 - eye)
         m = padding_mask(state, comp, v)
         out[k] = v if m is None else v * m
     return out

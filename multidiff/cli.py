@@ -79,8 +79,29 @@ def _sample_digits(a):
     plt.imsave(a.out, image_grid(CODEC.decode(x), nrow=a.per_class), cmap='gray')
     print(f"multidiff sample digits: wrote {a.out} ({len(labels)} samples)")
 
+def _train_molecules_args(p):
+    _train_common(p)
+    p.add_argument('--split', default=None, help="keep rows whose 'split' column equals this (e.g. train)")
+    p.add_argument('--property', action='append', default=[], help='a property to condition on (mu, alpha, homo, lumo, gap, cv); repeat for several')
+    p.add_argument('--layers', type=int, default=8, help='graph-transformer layers')
+    p.add_argument('--dx', type=int, default=128, help='atom feature width')
+    p.add_argument('--de', type=int, default=32, help='bond feature width')
+    p.add_argument('--features', default='cycles,spectral', help="structural features: 'cycles', 'spectral', both (comma-separated) or 'none'")
+    p.add_argument('--no-positional', action='store_true', help='no atom-slot embedding (a permutation-equivariant denoiser)')
+
+def _train_molecules(a):
+    from multidiff.molecules.model import train_molecules, sample_data_path
+    cfg = train_options(a)
+    feats = () if a.features == 'none' else tuple(f for f in a.features.split(',') if f)
+    model, trainer, skipped = train_molecules(a.data or sample_data_path(), a.out, steps=cfg.pop('steps', 2000), batch_size=cfg.pop('batch_size', 256),
+                                              lr=cfg.pop('lr', 1e-3), seed=a.seed, properties=tuple(a.property), split=a.split, resume=a.resume,
+                                              progress=not a.no_progress, config=cfg, layers=a.layers, dx=a.dx, de=a.de, features=feats,
+                                              positional=not a.no_positional)
+    print(f"multidiff train molecules: step {trainer.step}; {len(skipped)} input lines skipped; weights (EMA) in {a.out}/final")
+
 # modality -> (help, add arguments, run); modality notebooks add their entries
-TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits)}
+TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
+         'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules)}
 SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG", _sample_digits_args, _sample_digits)}
 
 def _modality_command(table, verb):

@@ -69,9 +69,10 @@ def _finite(x:State) -> bool:
     "Whether every entry is finite: a sum is finite iff its terms are (barring overflow, which the full check then reports)."
     return all(bool(torch.isfinite(v.sum())) for v in (x.values() if isinstance(x, dict) else [x]) if v.is_floating_point())
 
-def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, known, mask, resample, progress, callback, check, step_kwargs):
+def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, known, mask, resample, progress, callback, check, step_kwargs, noise_known=True):
     "The reverse chain over `timesteps` from state `x`."
-    if known is not None: x = impose_known(sched, x, known, mask, timesteps[0], gen)
+    level = lambda t: t if noise_known else -1  # -1: clean
+    if known is not None: x = impose_known(sched, x, known, mask, level(timesteps[0]), gen)
     if check: check_finite(x, "the starting state (check `init` and `known`)")
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
     for i, t in enumerate(tqdm(timesteps, disable=not progress, leave=False)):
@@ -82,7 +83,7 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
             if check and not _finite(x_prev):  # one check per step on the hot path; on failure, find the culprit
                 check_finite(pred, f"the denoiser's prediction at step {i} (t={int(t)})")
                 check_finite(x_prev, f"the state after step {i} (t={int(t)})")
-            if known is not None: x_prev = impose_known(sched, x_prev, known, mask, sched.previous_timestep(t), gen)
+            if known is not None: x_prev = impose_known(sched, x_prev, known, mask, level(sched.previous_timestep(t)), gen)
             if r < resample - 1: x = sched.renoise(x_prev, sched.previous_timestep(t), t, sched.sample_noise(x_prev, gen))
         x = x_prev
         if callback is not None: callback(i, t, x, x0)
@@ -123,6 +124,7 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
            init:Optional[State]=None, strength:float=1.0, # partial-noise start (img2img): start from `init` noised to `strength`
            known:Optional[State]=None, known_mask:Optional[State]=None, # masked generation: keep `known` where the mask is 1
            resample:int=1, # RePaint resampling: repeat each step this many times
+           noise_known:bool=True, # noise `known` to each step's level (RePaint); False keeps it clean: exact for absorbing (masked) diffusion, whose revealed entries are clean
            carry:Optional[dict]=None, # state entries that are not diffused (e.g. a node mask)
            batch_size:Optional[int]=None, # chunk size for batches larger than memory
            progress:bool=True, callback:Optional[Callable]=None, # tqdm bar; callback(i, t, x_t, x0_pred) after each step
@@ -143,5 +145,5 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
         timesteps, x = _start(sched, _resize(shape, b - a), num_steps, gen, dtype, _rows(carry, a, b), _rows(init, a, b), strength, device)
         mask = _check_known(_rows(known, a, b), _mask_rows(known_mask, shape, a, b), x)
         outs.append(_run(denoiser, sched, x, timesteps, gen, _rows(cond, a, b), null_cond, guidance_scale,
-                         _rows(known, a, b), mask, resample, progress, callback, check, step_kwargs))
+                         _rows(known, a, b), mask, resample, progress, callback, check, step_kwargs, noise_known))
     return outs[0] if len(outs) == 1 else state_map(lambda *vs: torch.cat(vs), outs[0], *outs[1:])

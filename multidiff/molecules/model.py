@@ -5,9 +5,10 @@
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
            'drop_mask_token', 'masked_graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
-           'train_molecules', 'scaffold_state', 'sample_molecules']
+           'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'pretrained_path',
+           'load_pretrained']
 
-# %% ../../nbs/molecules/03_model.ipynb #4b3b0ce3
+# %% ../../nbs/molecules/03_model.ipynb #42cd0e37
 import csv, gzip, io, json, os, shutil, time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,9 +26,9 @@ from ..core.trainer import Trainer, TrainConfig
 from ..core.checkpoint import write_json
 from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_distribution, sample_atom_counts,
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
-from .denoiser import GraphTransformer, ValenceMask
+from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
 
-# %% ../../nbs/molecules/03_model.ipynb #a88263a3
+# %% ../../nbs/molecules/03_model.ipynb #f82ede9e
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
               'homo': ('homo_ha', 'homo', 'HOMO_au'), 'lumo': ('lumo_ha', 'lumo', 'LUMO_au'),
               'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'), 'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
@@ -79,7 +80,7 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
     if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '') + ": give a file with at least one SMILES")
     return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()}, str(path))
 
-# %% ../../nbs/molecules/03_model.ipynb #bb6612ca
+# %% ../../nbs/molecules/03_model.ipynb #332002cd
 def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
     "QM9 SMILES and the six properties from the `qm9pack` package's bundled CSV files."
     try: root = resources.files('qm9pack') / 'data'
@@ -104,7 +105,7 @@ def sample_data_path() -> Path:
         if p.exists(): return p
     raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, or pass your own --data file")
 
-# %% ../../nbs/molecules/03_model.ipynb #dd79f85e
+# %% ../../nbs/molecules/03_model.ipynb #1ebcfabd
 def add_mask_token(state:dict) -> dict:
     "Append an empty mask class to X and E of a codec state (real rows stay one-hot)."
     return {**state, 'X': F.pad(state['X'], (0, 1)), 'E': F.pad(state['E'], (0, 1))}
@@ -120,7 +121,7 @@ def masked_graph_scheduler(num_atom_types:int, # A, without the mask token
     sched = lambda K: CategoricalScheduler(K, 'absorbing', schedule=schedule, num_train_timesteps=num_train_timesteps)
     return StateScheduler({'X': sched(num_atom_types + 1), 'E': sched(len(BOND_TYPES) + 1)}, graph_spec(), {'E': edge_weight})
 
-# %% ../../nbs/molecules/03_model.ipynb #e016db36
+# %% ../../nbs/molecules/03_model.ipynb #f0d43fe9
 class MoleculeDiffusion(DiffusionModel):
     "A graph denoiser with its masked scheduler, vocabulary, atom-count distribution and property scaling."
     def __init__(self, denoiser:GraphTransformer, scheduler:StateScheduler, vocab:MolVocab, atom_counts:Tensor,
@@ -145,7 +146,7 @@ class MoleculeDiffusion(DiffusionModel):
         cols = [(torch.as_tensor(values[p], dtype=torch.float32).expand(n) - m) / s for p, m, s in zip(self.properties, self.prop_mean, self.prop_std)]
         return torch.stack(cols + [torch.ones(n)], -1)
 
-# %% ../../nbs/molecules/03_model.ipynb #ac8afb99
+# %% ../../nbs/molecules/03_model.ipynb #fb292e4d
 def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=(), prop_mean=(), prop_std=(),
                    seed:int=0, schedule:str='cosine', num_train_timesteps:int=1000, cond_dropout:float=0.1, **denoiser_kw) -> MoleculeDiffusion:
     "An untrained `MoleculeDiffusion`: a `GraphTransformer` (options in `denoiser_kw`) under masked diffusion."
@@ -155,13 +156,17 @@ def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=
     return MoleculeDiffusion(GraphTransformer(**cfg), masked_graph_scheduler(len(vocab.atoms), schedule, num_train_timesteps),
                              vocab, atom_counts, properties, prop_mean, prop_std, cond_dropout, cfg)
 
-# %% ../../nbs/molecules/03_model.ipynb #c9ed6f0b
+# %% ../../nbs/molecules/03_model.ipynb #bfbc7acf
+def _molecules_config(m:MoleculeDiffusion) -> dict:
+    "What a molecule model needs besides weights and scheduler, as JSON."
+    return {'vocab': m.vocab.to_dict(), 'atom_counts': m.atom_counts.tolist(), 'properties': list(m.properties),
+            'prop_mean': m.prop_mean, 'prop_std': m.prop_std, 'cond_dropout': m.cond_dropout, 'denoiser': m.denoiser_config}
+
 def _save_molecule_model(self:MoleculeDiffusion, path):
     path = Path(path); tmp = path.with_name(path.name + '.tmp-save')
     shutil.rmtree(tmp, ignore_errors=True)
     DiffusionModel.save_pretrained(self, tmp)
-    write_json(tmp / 'molecules_config.json', {'vocab': self.vocab.to_dict(), 'atom_counts': self.atom_counts.tolist(),
-               'properties': list(self.properties), 'prop_mean': self.prop_mean, 'prop_std': self.prop_std, 'denoiser': self.denoiser_config})
+    write_json(tmp / 'molecules_config.json', _molecules_config(self))
     old = path.with_name(path.name + '.tmp-old')
     if path.exists(): shutil.rmtree(old, ignore_errors=True); path.rename(old)
     tmp.rename(path); shutil.rmtree(old, ignore_errors=True)
@@ -179,7 +184,7 @@ def _load_molecule_model(cls, path) -> MoleculeDiffusion:
 MoleculeDiffusion.save_pretrained = _save_molecule_model
 MoleculeDiffusion.from_pretrained = classmethod(_load_molecule_model)
 
-# %% ../../nbs/molecules/03_model.ipynb #76feb6a0
+# %% ../../nbs/molecules/03_model.ipynb #813e4e5b
 def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple: # (state, kept row indices, skipped lines)
     "Encode every molecule that fits `vocab`; skipped ones are returned with their file line numbers and reasons."
     import warnings
@@ -216,11 +221,32 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     if properties: batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), torch.ones(len(kept), 1)], -1)
     cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10),
                                  'ema_decay': 0.999, 'ckpt_every': max(100, min(1000, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
-    trainer = Trainer(model, batches, cfg, out_dir).fit(resume=resume)
+    trainer = Trainer(model, batches, cfg, out_dir)
+    fresh = trainer.ckpts.latest() is None  # an existing run keeps its config (fit refuses it without resume)
+    if trainer.acc.is_main_process and (fresh or not (Path(out_dir) / 'molecules_config.json').exists()):
+        Path(out_dir).mkdir(parents=True, exist_ok=True); write_json(Path(out_dir) / 'molecules_config.json', _molecules_config(model))
+    trainer.fit(resume=resume)
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
     return model.eval(), trainer, skipped
 
-# %% ../../nbs/molecules/03_model.ipynb #a826d7b9
+# %% ../../nbs/molecules/03_model.ipynb #9c53d63d
+def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
+    "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
+    from multidiff.core.checkpoint import CheckpointManager
+    run_dir = Path(run_dir)
+    if not (run_dir / 'molecules_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no molecules_config.json: not a `train_molecules` run folder")
+    mc = json.loads((run_dir / 'molecules_config.json').read_text())
+    den = dict(mc['denoiser']); T = den.get('num_train_timesteps', 1000)
+    model = MoleculeDiffusion(GraphTransformer(**den), masked_graph_scheduler(den['num_atom_types'], num_train_timesteps=T), MolVocab.from_dict(mc['vocab']),
+                              torch.tensor(mc['atom_counts']), mc['properties'], mc['prop_mean'], mc['prop_std'], mc.get('cond_dropout', 0.1), den)
+    ck = CheckpointManager(run_dir / 'checkpoints').load(checkpoint)
+    model.load_state_dict(ck['model'])
+    if 'ema' in ck:
+        with torch.no_grad():
+            for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
+    return model.eval()
+
+# %% ../../nbs/molecules/03_model.ipynb #9bd7edc5
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:
     dist = model.atom_counts.clone(); dist[:minimum] = 0
     if dist.sum() <= 0: raise ValueError(f"The model never saw molecules with >= {minimum} atoms (max {model.vocab.max_atoms}); use a smaller scaffold")
@@ -256,8 +282,22 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     cond = model.condition(n, **properties) if properties else None
     denoiser = ValenceMask(model.denoiser, vocab.atoms) if valence_mask else model.denoiser
     A = len(vocab.atoms) + 1
-    x = sample(denoiser, model.scheduler, {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + 1)}, num_steps=num_steps, seed=seed,
+    sched = ValenceGuard(model.scheduler, vocab.atoms) if valence_mask else model.scheduler
+    x = sample(denoiser, sched, {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + 1)}, num_steps=num_steps, seed=seed,
                carry={'node_mask': node_mask}, cond=cond, null_cond=model.null_cond, guidance_scale=guidance_scale,
                known=known, known_mask=mask, noise_known=False, batch_size=batch_size, progress=progress)
     x = drop_mask_token(x)
     return graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab)
+
+# %% ../../nbs/molecules/03_model.ipynb #3badab4a
+def pretrained_path(name:str='molecules_qm9') -> Path:
+    "The folder of a checkpoint shipped inside the package."
+    import multidiff
+    path = Path(multidiff.__file__).resolve().parent / 'pretrained' / name
+    if not (path / 'molecules_config.json').exists():
+        raise FileNotFoundError(f"No shipped checkpoint {name!r} at {path}: reinstall multidiff from a full checkout, or pass your own (--checkpoint DIR)")
+    return path
+
+def load_pretrained(name:str='molecules_qm9') -> MoleculeDiffusion:
+    "Load a shipped molecule checkpoint (safetensors and JSON only)."
+    return MoleculeDiffusion.from_pretrained(pretrained_path(name))

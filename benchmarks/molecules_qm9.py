@@ -1,0 +1,104 @@
+"""QM9 molecule generation: quality at <= 50 steps, speed against the same code at DiGress's size and steps, property
+guidance and scaffold completion. Writes a JSON of results.
+
+Run from the repository root (about 25 min on 2 CPU cores with the defaults):
+    .venv/bin/python benchmarks/molecules_qm9.py --out benchmarks/results/molecules_qm9.json
+Quick smoke test (not a result):
+    .venv/bin/python benchmarks/molecules_qm9.py --n 200 --speed-n 16 --digress-steps 20 --cond-n 20 --out /tmp/mq.json
+
+Protocol (../shared/README.md): a line RDKit cannot parse and sanitize is invalid; valid ones are reduced to the canonical
+SMILES of their largest fragment; uniqueness over valid; novelty against the GDSS train split; FCD (fcd 1.2.2) between
+valid samples and the canonical test split. Needs the shared folder (MULTIDIFF_SHARED, default ../shared).
+"""
+import argparse, statistics, sys, time
+from pathlib import Path
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import environment, command_line, utc_now, write_json_atomic
+from multidiff.molecules.model import (MoleculeDiffusion, load_pretrained, sample_molecules, read_molecules, molecule_model)
+from multidiff.molecules.metrics import molecule_metrics, FCDReference, qm9_split, shared_dir
+from multidiff.molecules.properties import PropertyPredictor, conditional_error
+
+
+def timed_sample(model, n, steps, seed, **kw):
+    t0 = time.perf_counter(); smi = sample_molecules(model, n, num_steps=steps, seed=seed, **kw)
+    return smi, time.perf_counter() - t0
+
+
+def digress_sized(model: MoleculeDiffusion) -> MoleculeDiffusion:
+    "The same code at DiGress's QM9 size (about 8M parameters; untrained: only its speed is measured)."
+    cfg = dict(model.denoiser_config); cfg.update(layers=9, dx=256, de=64, dy=128, heads=8)
+    for k in ('num_atom_types', 'max_atoms', 'cond_dim'): cfg.pop(k, None)
+    return molecule_model(model.vocab, model.atom_counts, model.properties, model.prop_mean, model.prop_std, seed=0, **cfg).eval()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--checkpoint', default=None, help='model folder (default: the shipped multidiff/pretrained/molecules_qm9)')
+    p.add_argument('--n', type=int, default=10000, help='samples for the quality metrics')
+    p.add_argument('--steps', type=int, default=50, help='denoising steps (target: <= 50)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--speed-n', type=int, default=128, help='molecules per timing run in the speed comparison')
+    p.add_argument('--speed-runs', type=int, default=3, help='timing runs of our setting (the DiGress-sized one runs once: about 8 min)')
+    p.add_argument('--digress-steps', type=int, default=500)
+    p.add_argument('--cond-n', type=int, default=200, help='samples per requested property value')
+    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--out', default='benchmarks/results/molecules_qm9.json')
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    model = MoleculeDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else load_pretrained()
+    nparams = sum(p.numel() for p in model.denoiser.parameters())
+    split = qm9_split(); ref = FCDReference(split['test'])
+    res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'rdkit', 'fcd')),
+           'checkpoint': str(a.checkpoint or 'multidiff/pretrained/molecules_qm9'), 'parameters': nparams, 'steps': a.steps, 'n': a.n,
+           'targets': {'validity': 0.99, 'uniqueness': 0.96, 'novelty': 0.30, 'fcd': 0.25, 'speed_ratio': 20.0},
+           'references_same_protocol': {'digress_500_steps': {'validity': 0.9921, 'uniqueness': 0.96875, 'novelty': 0.3345, 'fcd': 0.2596},
+                                        'grum_1000_steps_corrected': {'validity': 1.0, 'uniqueness': 0.9688, 'novelty': 0.2436, 'fcd': 0.1059}}}
+    # 1. quality, with the valence mask (the default sampler) and without it
+    for key, vm in (('valence_mask', True), ('no_valence_mask', False)):
+        smi, dt = timed_sample(model, a.n, a.steps, a.seed, valence_mask=vm)
+        m = molecule_metrics(smi, split['train'], ref)
+        m.update(sample_seconds=round(dt, 1), molecules_per_s=round(a.n / dt, 1))
+        res[key] = m; print(key, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items()}, flush=True)
+        Path(a.out).with_suffix(f'.{key}.smi').write_text('\n'.join(smi) + '\n') if key == 'valence_mask' else None
+    # 2. speed: molecules/s at our setting vs the same code at DiGress's size and steps, same batch, same process
+    big = digress_sized(model)
+    ours = [timed_sample(model, a.speed_n, a.steps, a.seed + r)[1] for r in range(a.speed_runs)]
+    theirs = [timed_sample(big, a.speed_n, a.digress_steps, a.seed)[1]]
+    res['speed'] = {'n': a.speed_n, 'ours': {'steps': a.steps, 'parameters': nparams, 'seconds': ours, 'median_molecules_per_s': a.speed_n / statistics.median(ours)},
+                    'digress_sized': {'steps': a.digress_steps, 'parameters': sum(p.numel() for p in big.denoiser.parameters()), 'seconds': theirs,
+                                      'median_molecules_per_s': a.speed_n / statistics.median(theirs)},
+                    'note': 'the DiGress-sized model is untrained: only its time is measured; its FCD is the released DiGress samples\' 0.2596'}
+    res['speed']['ratio'] = statistics.median(theirs) / statistics.median(ours)
+    print('speed', res['speed']['ratio'], flush=True)
+    # 3. property guidance: a predictor trained on the train split scores the samples
+    if model.properties:
+        prop = model.properties[0]
+        train = read_molecules(shared_dir() / 'data/molecules/qm9_gdss_split.csv.gz', split='train')
+        test = read_molecules(shared_dir() / 'data/molecules/qm9_gdss_split.csv.gz', split='test')
+        t0 = time.perf_counter(); pred = PropertyPredictor().fit(train.smiles, train.properties[prop])
+        targets = np.quantile(train.properties[prop], [0.1, 0.3, 0.5, 0.7, 0.9]).round(2).tolist()
+        res['property'] = {'predictor': 'HistGradientBoosting on Morgan counts + 10 RDKit descriptors, fit on the train split',
+                           'predictor_test_mae': pred.mae(test.smiles, test.properties[prop]), 'predictor_fit_seconds': round(time.perf_counter() - t0, 1),
+                           'property_std_train': float(np.std(train.properties[prop]))}
+        for g in (1.0, 2.0):
+            res['property'][f'guidance_{g}'] = conditional_error(model, pred, prop, targets, a.cond_n, guidance_scale=g, num_steps=a.steps, seed=a.seed)
+        print('property', {k: v for k, v in res['property'].items() if not k.startswith('guidance')},
+              {g: (res['property'][g]['mae'], res['property'][g]['unconditional_mae']) for g in ('guidance_1.0', 'guidance_2.0')}, flush=True)
+    # 4. scaffold completion
+    from rdkit import Chem
+    sc = {}
+    for scaffold in ('C1=CC=CC=C1', 'C1CC1', 'O=CN'):
+        smi = sample_molecules(model, a.cond_n, num_steps=a.steps, seed=a.seed, scaffold=scaffold)
+        valid = [s for s in smi if s != 'INVALID']; patt = Chem.MolFromSmiles(scaffold)
+        sc[scaffold] = {'validity': len(valid) / len(smi), 'keeps_scaffold': sum(Chem.MolFromSmiles(s).HasSubstructMatch(patt) for s in valid) / max(1, len(valid)),
+                        'uniqueness': len(set(valid)) / max(1, len(valid))}
+    res['scaffold'] = sc; print('scaffold', sc, flush=True)
+    write_json_atomic(Path(a.out), res)
+    print(f"wrote {a.out}")
+
+
+if __name__ == '__main__':
+    main()

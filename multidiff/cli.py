@@ -11,7 +11,7 @@ from . import __version__
 
 # %% ../nbs/cli.ipynb #5c6a3960
 def _demo_args(p):
-    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json')
+    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/')
     p.add_argument('--steps', type=int, default=400, help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=int, default=25, help='sampling steps')
     p.add_argument('--sampler', default='dpm++', help='sampler: ddpm, ddim, dpm++, euler, heun, unipc, ...')
@@ -27,6 +27,10 @@ def _demo_run(a):
     print(f"multidiff demo: wrote {a.out}/samples.png, real.png, model/, metrics.json\n"
           f"  class accuracy {s['class_accuracy']:.2f} (real digits {m['real_test_digits']['class_accuracy']:.2f}, noise {m['uniform_noise']['class_accuracy']:.2f}); "
           f"train {m['train_seconds']} s, sample {m['sample_seconds']} s")
+    from multidiff.molecules.model import run_molecules_demo
+    mm = run_molecules_demo(f"{a.out}/molecules", seed=a.seed)
+    print(f"  molecules: wrote {a.out}/molecules/molecules.png, molecules.smi, metrics.json; {mm['n']} molecules in {mm['sample_seconds']} s, "
+          f"validity {mm['validity']:.2f}, uniqueness {mm['uniqueness']:.2f}")
 
 def _train_common(p):
     "Options every `multidiff train <modality>` shares."

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
            'drop_mask_token', 'masked_graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
-           'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'pretrained_path',
-           'load_pretrained']
+           'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'keeps_scaffold',
+           'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
 
-# %% ../../nbs/molecules/03_model.ipynb #42cd0e37
+# %% ../../nbs/molecules/03_model.ipynb #becf7830
 import csv, gzip, io, json, os, shutil, time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,7 +28,7 @@ from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_d
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
 
-# %% ../../nbs/molecules/03_model.ipynb #f82ede9e
+# %% ../../nbs/molecules/03_model.ipynb #c768a075
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
               'homo': ('homo_ha', 'homo', 'HOMO_au'), 'lumo': ('lumo_ha', 'lumo', 'LUMO_au'),
               'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'), 'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
@@ -59,7 +59,8 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
     with _open_text(path) as f:
         if is_csv:
             reader = csv.DictReader(f)
-            cols = reader.fieldnames or []
+            cols = reader.fieldnames
+            if not cols: raise ValueError(f"{path} holds no molecules: the file is empty; give a CSV with a 'smiles' header and one molecule per row")
             scol = next((c for c in cols if c.lower() == 'smiles'), None)
             if scol is None: raise ValueError(f"{path} has no 'smiles' column (columns: {cols}); name the SMILES column 'smiles'")
             if split is not None and 'split' not in cols: raise ValueError(f"split={split!r} asked for, but {path} has no 'split' column")
@@ -80,7 +81,7 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
     if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '') + ": give a file with at least one SMILES")
     return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()}, str(path))
 
-# %% ../../nbs/molecules/03_model.ipynb #332002cd
+# %% ../../nbs/molecules/03_model.ipynb #0ed9825f
 def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
     "QM9 SMILES and the six properties from the `qm9pack` package's bundled CSV files."
     try: root = resources.files('qm9pack') / 'data'
@@ -105,7 +106,7 @@ def sample_data_path() -> Path:
         if p.exists(): return p
     raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, or pass your own --data file")
 
-# %% ../../nbs/molecules/03_model.ipynb #1ebcfabd
+# %% ../../nbs/molecules/03_model.ipynb #aa04c67a
 def add_mask_token(state:dict) -> dict:
     "Append an empty mask class to X and E of a codec state (real rows stay one-hot)."
     return {**state, 'X': F.pad(state['X'], (0, 1)), 'E': F.pad(state['E'], (0, 1))}
@@ -121,7 +122,7 @@ def masked_graph_scheduler(num_atom_types:int, # A, without the mask token
     sched = lambda K: CategoricalScheduler(K, 'absorbing', schedule=schedule, num_train_timesteps=num_train_timesteps)
     return StateScheduler({'X': sched(num_atom_types + 1), 'E': sched(len(BOND_TYPES) + 1)}, graph_spec(), {'E': edge_weight})
 
-# %% ../../nbs/molecules/03_model.ipynb #f0d43fe9
+# %% ../../nbs/molecules/03_model.ipynb #63d3df4f
 class MoleculeDiffusion(DiffusionModel):
     "A graph denoiser with its masked scheduler, vocabulary, atom-count distribution and property scaling."
     def __init__(self, denoiser:GraphTransformer, scheduler:StateScheduler, vocab:MolVocab, atom_counts:Tensor,
@@ -146,7 +147,7 @@ class MoleculeDiffusion(DiffusionModel):
         cols = [(torch.as_tensor(values[p], dtype=torch.float32).expand(n) - m) / s for p, m, s in zip(self.properties, self.prop_mean, self.prop_std)]
         return torch.stack(cols + [torch.ones(n)], -1)
 
-# %% ../../nbs/molecules/03_model.ipynb #fb292e4d
+# %% ../../nbs/molecules/03_model.ipynb #957244bb
 def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=(), prop_mean=(), prop_std=(),
                    seed:int=0, schedule:str='cosine', num_train_timesteps:int=1000, cond_dropout:float=0.1, **denoiser_kw) -> MoleculeDiffusion:
     "An untrained `MoleculeDiffusion`: a `GraphTransformer` (options in `denoiser_kw`) under masked diffusion."
@@ -156,7 +157,7 @@ def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=
     return MoleculeDiffusion(GraphTransformer(**cfg), masked_graph_scheduler(len(vocab.atoms), schedule, num_train_timesteps),
                              vocab, atom_counts, properties, prop_mean, prop_std, cond_dropout, cfg)
 
-# %% ../../nbs/molecules/03_model.ipynb #bfbc7acf
+# %% ../../nbs/molecules/03_model.ipynb #0a496cac
 def _molecules_config(m:MoleculeDiffusion) -> dict:
     "What a molecule model needs besides weights and scheduler, as JSON."
     return {'vocab': m.vocab.to_dict(), 'atom_counts': m.atom_counts.tolist(), 'properties': list(m.properties),
@@ -184,7 +185,7 @@ def _load_molecule_model(cls, path) -> MoleculeDiffusion:
 MoleculeDiffusion.save_pretrained = _save_molecule_model
 MoleculeDiffusion.from_pretrained = classmethod(_load_molecule_model)
 
-# %% ../../nbs/molecules/03_model.ipynb #813e4e5b
+# %% ../../nbs/molecules/03_model.ipynb #d36d2500
 def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple: # (state, kept row indices, skipped lines)
     "Encode every molecule that fits `vocab`; skipped ones are returned with their file line numbers and reasons."
     import warnings
@@ -229,7 +230,7 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
     return model.eval(), trainer, skipped
 
-# %% ../../nbs/molecules/03_model.ipynb #9c53d63d
+# %% ../../nbs/molecules/03_model.ipynb #66e2d71f
 def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
     "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
     from multidiff.core.checkpoint import CheckpointManager
@@ -246,7 +247,7 @@ def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint:
             for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
     return model.eval()
 
-# %% ../../nbs/molecules/03_model.ipynb #9bd7edc5
+# %% ../../nbs/molecules/03_model.ipynb #f28c8aa1
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:
     dist = model.atom_counts.clone(); dist[:minimum] = 0
     if dist.sum() <= 0: raise ValueError(f"The model never saw molecules with >= {minimum} atoms (max {model.vocab.max_atoms}); use a smaller scaffold")
@@ -289,7 +290,20 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     x = drop_mask_token(x)
     return graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab)
 
-# %% ../../nbs/molecules/03_model.ipynb #3badab4a
+# %% ../../nbs/molecules/03_model.ipynb #fd1b60bf
+def keeps_scaffold(smiles:str, scaffold:str) -> bool:
+    "Whether `smiles` contains `scaffold`, bond orders included, in some Kekulé form (aromatic match first)."
+    from rdkit import Chem
+    mol, q = (Chem.MolFromSmiles(s) if s and s != 'INVALID' else None for s in (smiles, scaffold))
+    if mol is None or q is None: return False
+    if mol.HasSubstructMatch(q): return True
+    Chem.Kekulize(q, clearAromaticFlags=True)
+    for form in Chem.ResonanceMolSupplier(mol, Chem.KEKULE_ALL):
+        f = Chem.Mol(form); Chem.Kekulize(f, clearAromaticFlags=True)
+        if f.HasSubstructMatch(q): return True
+    return False
+
+# %% ../../nbs/molecules/03_model.ipynb #3772068c
 def pretrained_path(name:str='molecules_qm9') -> Path:
     "The folder of a checkpoint shipped inside the package."
     import multidiff
@@ -301,3 +315,28 @@ def pretrained_path(name:str='molecules_qm9') -> Path:
 def load_pretrained(name:str='molecules_qm9') -> MoleculeDiffusion:
     "Load a shipped molecule checkpoint (safetensors and JSON only)."
     return MoleculeDiffusion.from_pretrained(pretrained_path(name))
+
+# %% ../../nbs/molecules/03_model.ipynb #83e2ea00
+def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Optional[Sequence[str]]=None):
+    "A PIL image of the molecules in a grid (RDKit drawing); INVALID entries are left blank with their label."
+    from rdkit import Chem
+    from rdkit.Chem import Draw
+    mols = [Chem.MolFromSmiles(s) if s and s != 'INVALID' else None for s in smiles]
+    legends = list(legends) if legends is not None else [s if m is not None else 'INVALID' for s, m in zip(smiles, mols)]
+    return Draw.MolsToGridImage([m if m is not None else Chem.Mol() for m in mols], molsPerRow=per_row, subImgSize=(size, size), legends=legends)
+
+def run_molecules_demo(out_dir='runs/demo/molecules', n:int=48, num_steps:int=50, seed:int=0, checkpoint=None) -> dict:
+    "Sample `n` molecules with the shipped (or given) checkpoint; write molecules.smi, molecules.png and metrics.json."
+    from multidiff.molecules.metrics import molecule_metrics, canonical_largest_fragment
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    model = MoleculeDiffusion.from_pretrained(checkpoint) if checkpoint else load_pretrained()
+    t0 = time.perf_counter(); smiles = sample_molecules(model, n, num_steps=num_steps, seed=seed); dt = time.perf_counter() - t0
+    sample_set = {c for c in map(canonical_largest_fragment, read_molecules(sample_data_path()).smiles) if c}
+    m = molecule_metrics(smiles, train=sample_set)
+    metrics = {**m, 'novelty_reference': 'data/qm9_sample.csv (4,000 QM9 molecules; the benchmark uses the full train split)',
+               'num_steps': num_steps, 'seed': seed, 'sample_seconds': round(dt, 2), 'molecules_per_s': round(n / dt, 1),
+               'checkpoint': str(checkpoint or pretrained_path())}
+    (out / 'molecules.smi').write_text(''.join(s + '\n' for s in smiles))
+    molecule_grid(smiles[:48]).save(out / 'molecules.png')
+    write_json(out / 'metrics.json', metrics)
+    return metrics

@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['mol_features', 'PropertyPredictor', 'conditional_error']
 
-# %% ../../nbs/molecules/04_properties.ipynb #10e4c495
+# %% ../../nbs/molecules/04_properties.ipynb #b8a732ac
 from typing import Optional, Sequence
 import numpy as np
 from rdkit import Chem, rdBase
 from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 
-# %% ../../nbs/molecules/04_properties.ipynb #08deb414
+# %% ../../nbs/molecules/04_properties.ipynb #bba64be4
 _DESCRIPTORS = (Descriptors.MolWt, Descriptors.TPSA, Descriptors.MolLogP, Descriptors.NumHDonors, Descriptors.NumHAcceptors,
                 Descriptors.NumRotatableBonds, rdMolDescriptors.CalcNumRings, rdMolDescriptors.CalcNumAromaticRings,
                 rdMolDescriptors.CalcFractionCSP3, Descriptors.NumValenceElectrons)
@@ -27,7 +27,7 @@ def mol_features(smiles:Sequence[str], bits:int=1024) -> np.ndarray: # [n, bits 
         out[i, bits:] = [f(mol) for f in _DESCRIPTORS]
     return out
 
-# %% ../../nbs/molecules/04_properties.ipynb #85d743d1
+# %% ../../nbs/molecules/04_properties.ipynb #0d05b590
 class PropertyPredictor:
     "Predict a molecular property from SMILES (gradient boosting on `mol_features`)."
     def __init__(self, max_iter:int=300, seed:int=0):
@@ -51,7 +51,7 @@ class PropertyPredictor:
         p = self.predict(smiles); ok = ~np.isnan(p)
         return float(np.abs(p[ok] - np.asarray(values)[ok]).mean())
 
-# %% ../../nbs/molecules/04_properties.ipynb #23887610
+# %% ../../nbs/molecules/04_properties.ipynb #5618a717
 def conditional_error(model, predictor:PropertyPredictor, prop:str, targets:Sequence[float], n_per_target:int=100,
                       guidance_scale:float=2.0, num_steps:int=50, seed:int=0, **sample_kw) -> dict:
     "MAE between requested and predicted property of guided samples, beside unconditional samples' MAE to the same requests."

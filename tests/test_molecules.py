@@ -1,0 +1,91 @@
+"""Molecules end to end: the CLI's output contract, the shipped checkpoint's quality, guidance and scaffolds, and bad input."""
+import numpy as np
+import pytest
+from rdkit import Chem
+from multidiff.cli import main
+from multidiff.molecules.model import load_pretrained, sample_molecules, read_molecules, sample_data_path, keeps_scaffold
+from multidiff.molecules.metrics import molecule_metrics
+
+
+@pytest.fixture(scope='module')
+def model(): return load_pretrained()
+
+
+def _lines(path): return path.read_text().split('\n')[:-1]  # the file ends with a newline
+
+
+def test_sample_cli_writes_exactly_n_lines_and_is_reproducible(tmp_path):
+    args = ['sample', 'molecules', '--n', '13', '--steps', '20', '--batch-size', '5', '--no-progress']
+    assert main(args + ['--seed', '0', '--out', str(tmp_path / 'a.smi')]) == 0
+    assert main(args + ['--seed', '0', '--out', str(tmp_path / 'b.smi'), '--batch-size', '13']) == 0
+    assert main(args + ['--seed', '1', '--out', str(tmp_path / 'c.smi')]) == 0
+    a, b, c = (_lines(tmp_path / f) for f in ('a.smi', 'b.smi', 'c.smi'))
+    assert len(a) == 13 and a == b and a != c  # same seed, same molecules whatever the batch; another seed, others
+    assert all(s == 'INVALID' or Chem.MolFromSmiles(s) is not None for s in a)
+    assert all(s == 'INVALID' or Chem.MolToSmiles(Chem.MolFromSmiles(s)) == s for s in a)  # canonical SMILES
+
+
+def test_shipped_checkpoint_quality(model):
+    guarded = sample_molecules(model, 200, num_steps=50, seed=0)
+    free = sample_molecules(model, 200, num_steps=50, seed=0, valence_mask=False)
+    mg, mf = molecule_metrics(guarded), molecule_metrics(free)
+    assert mg['validity'] >= 0.99 and mg['uniqueness'] >= 0.95, mg
+    assert mf['validity'] >= 0.85, mf  # the network alone, no constraint
+    atoms = [Chem.MolFromSmiles(s).GetNumAtoms() for s in guarded if s != 'INVALID' and '.' not in s]
+    assert 8.0 < np.mean(atoms) <= 9.0  # QM9's atom-count distribution (mean 8.8)
+
+
+def test_property_guidance_moves_the_property(model):
+    from multidiff.molecules.properties import PropertyPredictor
+    data = read_molecules(sample_data_path())
+    pred = PropertyPredictor(max_iter=100).fit(data.smiles, data.properties['mu'])
+    low = pred.predict(sample_molecules(model, 80, num_steps=25, seed=0, properties={'mu': 1.0}, guidance_scale=2.0))
+    high = pred.predict(sample_molecules(model, 80, num_steps=25, seed=0, properties={'mu': 5.0}, guidance_scale=2.0))
+    assert np.nanmean(high) - np.nanmean(low) > 1.0, (np.nanmean(low), np.nanmean(high))
+
+
+def test_scaffold_is_kept(tmp_path):
+    out = tmp_path / 's.smi'
+    assert main(['sample', 'molecules', '--n', '24', '--steps', '30', '--scaffold', 'C1=CC=CC=C1', '--out', str(out), '--no-progress']) == 0
+    valid = [s for s in _lines(out) if s != 'INVALID']
+    assert len(valid) >= 20 and all(keeps_scaffold(s, 'C1=CC=CC=C1') for s in valid)
+
+
+@pytest.mark.parametrize('content,message', [
+    ('', 'holds no molecules'),                                       # empty file
+    ('smiles\nC1CC\nnot a molecule\n', 'None of the 2 SMILES could be parsed'),  # every line unparsable
+])
+def test_train_cli_refuses_bad_files(tmp_path, capsys, content, message):
+    f = tmp_path / 'data.csv'; f.write_text(content)
+    assert main(['train', 'molecules', '--data', str(f), '--out', str(tmp_path / 'run'), '--steps', '2', '--no-progress']) == 2
+    err = capsys.readouterr().err
+    assert message in err and 'Traceback' not in err
+
+
+def test_train_cli_reports_skipped_lines(tmp_path, capsys):
+    f = tmp_path / 'data.smi'; f.write_text('CCO\nC1CC\nCCN\nOCC=O\nCC(C)(C)(C)C\n')
+    with pytest.warns(UserWarning, match=r'skipped 2 of 5 molecules: line 2 .*; line 5'):
+        assert main(['train', 'molecules', '--data', str(f), '--out', str(tmp_path / 'run'), '--steps', '2', '--batch-size', '2',
+                     '--layers', '1', '--dx', '16', '--de', '8', '--no-progress']) == 0
+    assert '2 input lines skipped' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('extra,message', [
+    (['--scaffold', 'ClC1CC1'], 'not in the vocabulary'),              # atom outside the model's vocabulary
+    (['--scaffold', 'C1CCCCCCCCCC1'], 'more than max_atoms'),          # larger than the model's maximum
+    (['--property', 'gap=0.3'], 'cannot take'),                        # a property the model was not trained on
+    (['--guidance-scale', '3'], 'needs `properties`'),
+])
+def test_sample_cli_bad_input(tmp_path, capsys, extra, message):
+    assert main(['sample', 'molecules', '--n', '2', '--steps', '2', '--out', str(tmp_path / 'x.smi'), '--no-progress'] + extra) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / 'x.smi').exists()  # nothing half-written
+
+
+def test_sample_cli_bad_checkpoint_and_values(tmp_path, capsys):
+    assert main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--checkpoint', str(tmp_path)]) == 2
+    assert 'no molecules_config.json' in capsys.readouterr().err
+    with pytest.raises(SystemExit, match='NAME=VALUE'):
+        main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--property', 'mu=high'])
+    with pytest.raises(SystemExit, match='--n must be >= 1'):
+        main(['sample', 'molecules', '--n', '0', '--out', str(tmp_path / 'x.smi')])

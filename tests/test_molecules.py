@@ -89,3 +89,14 @@ def test_sample_cli_bad_checkpoint_and_values(tmp_path, capsys):
         main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--property', 'mu=high'])
     with pytest.raises(SystemExit, match='--n must be >= 1'):
         main(['sample', 'molecules', '--n', '0', '--out', str(tmp_path / 'x.smi')])
+
+
+def test_load_qm9pack_reads_smiles_and_properties():
+    pytest.importorskip('qm9pack', reason='qm9pack is a dev extra (pip install qm9pack)')
+    from multidiff.molecules.model import load_qm9pack, encode_data
+    from multidiff.molecules.graphs import MolVocab
+    d = load_qm9pack(n=300, seed=1)
+    assert len(d) == 300 and sorted(d.properties) == ['alpha', 'cv', 'gap', 'homo', 'lumo', 'mu']
+    assert np.isfinite(d.properties['gap']).all() and 0.0 < np.median(d.properties['gap']) < 1.0  # Hartree
+    state, kept, skipped = encode_data(d, MolVocab(('C', 'C-', 'N', 'N+', 'N-', 'O', 'O-', 'F'), 9))
+    assert len(kept) + len(skipped) == 300 and len(kept) >= 295

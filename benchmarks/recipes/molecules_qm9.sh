@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${MULTIDIFF_SHARED:-../shared}
 RUN=${1:-runs/molecules_qm9}
-STEPS=${2:-18000}
+STEPS=${2:-15000}
 RESUME=$([ -d "$RUN/checkpoints" ] && echo --resume || true)
 start=$(date +%s)
 .venv/bin/multidiff train molecules --data "$SHARED/data/molecules/qm9_gdss_split.csv.gz" --split train --property mu \

@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
-           'drop_mask_token', 'masked_graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
+           'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
            'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'keeps_scaffold',
            'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
 
-# %% ../../nbs/molecules/03_model.ipynb #becf7830
+# %% ../../nbs/molecules/03_model.ipynb #b8818737
 import csv, gzip, io, json, os, shutil, time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -28,7 +28,7 @@ from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_d
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
 
-# %% ../../nbs/molecules/03_model.ipynb #c768a075
+# %% ../../nbs/molecules/03_model.ipynb #698a62e9
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
               'homo': ('homo_ha', 'homo', 'HOMO_au'), 'lumo': ('lumo_ha', 'lumo', 'LUMO_au'),
               'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'), 'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
@@ -81,7 +81,7 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
     if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '') + ": give a file with at least one SMILES")
     return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()}, str(path))
 
-# %% ../../nbs/molecules/03_model.ipynb #0ed9825f
+# %% ../../nbs/molecules/03_model.ipynb #0613caa4
 def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
     "QM9 SMILES and the six properties from the `qm9pack` package's bundled CSV files."
     try: root = resources.files('qm9pack') / 'data'
@@ -106,7 +106,7 @@ def sample_data_path() -> Path:
         if p.exists(): return p
     raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, or pass your own --data file")
 
-# %% ../../nbs/molecules/03_model.ipynb #aa04c67a
+# %% ../../nbs/molecules/03_model.ipynb #b0c30bc6
 def add_mask_token(state:dict) -> dict:
     "Append an empty mask class to X and E of a codec state (real rows stay one-hot)."
     return {**state, 'X': F.pad(state['X'], (0, 1)), 'E': F.pad(state['E'], (0, 1))}
@@ -115,14 +115,19 @@ def drop_mask_token(state:dict) -> dict:
     "Remove the mask class again (for decoding a fully denoised state)."
     return {**state, 'X': state['X'][..., :-1], 'E': state['E'][..., :-1]}
 
-def masked_graph_scheduler(num_atom_types:int, # A, without the mask token
-                           schedule:str='cosine', num_train_timesteps:int=1000,
-                           edge_weight:float=5.0) -> StateScheduler: # bonds' weight in the loss (DiGress uses 5)
-    "Absorbing-state diffusion on atoms and bonds, padded and symmetric by the graph spec."
-    sched = lambda K: CategoricalScheduler(K, 'absorbing', schedule=schedule, num_train_timesteps=num_train_timesteps)
-    return StateScheduler({'X': sched(num_atom_types + 1), 'E': sched(len(BOND_TYPES) + 1)}, graph_spec(), {'E': edge_weight})
+def graph_scheduler(num_atom_types:int, # A, without the mask token
+                    transition:str='absorbing', # 'absorbing' (masked, with a mask token), or DiGress's 'marginal', or 'uniform'
+                    marginals:Optional[dict]=None, # {'X': [A], 'E': [4]} class frequencies, for 'marginal' (see `graphs.marginals`)
+                    schedule:str='cosine', num_train_timesteps:int=1000,
+                    edge_weight:float=5.0) -> StateScheduler: # bonds' weight in the loss (DiGress uses 5)
+    "Categorical diffusion on atoms and bonds, padded and symmetric by the graph spec."
+    masked = transition == 'absorbing'
+    if transition == 'marginal' and marginals is None: raise ValueError("transition='marginal' needs `marginals` {'X': [A], 'E': [4]} from the training data (graphs.marginals)")
+    sched = lambda K, k: CategoricalScheduler(K + masked, transition, marginals=None if marginals is None or masked else [float(v) for v in marginals[k]],
+                                              schedule=schedule, num_train_timesteps=num_train_timesteps)
+    return StateScheduler({'X': sched(num_atom_types, 'X'), 'E': sched(len(BOND_TYPES), 'E')}, graph_spec(), {'E': edge_weight})
 
-# %% ../../nbs/molecules/03_model.ipynb #63d3df4f
+# %% ../../nbs/molecules/03_model.ipynb #ff691d41
 class MoleculeDiffusion(DiffusionModel):
     "A graph denoiser with its masked scheduler, vocabulary, atom-count distribution and property scaling."
     def __init__(self, denoiser:GraphTransformer, scheduler:StateScheduler, vocab:MolVocab, atom_counts:Tensor,
@@ -147,21 +152,23 @@ class MoleculeDiffusion(DiffusionModel):
         cols = [(torch.as_tensor(values[p], dtype=torch.float32).expand(n) - m) / s for p, m, s in zip(self.properties, self.prop_mean, self.prop_std)]
         return torch.stack(cols + [torch.ones(n)], -1)
 
-# %% ../../nbs/molecules/03_model.ipynb #957244bb
+# %% ../../nbs/molecules/03_model.ipynb #82751c18
 def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=(), prop_mean=(), prop_std=(),
-                   seed:int=0, schedule:str='cosine', num_train_timesteps:int=1000, cond_dropout:float=0.1, **denoiser_kw) -> MoleculeDiffusion:
-    "An untrained `MoleculeDiffusion`: a `GraphTransformer` (options in `denoiser_kw`) under masked diffusion."
+                   seed:int=0, transition:str='absorbing', marginals:Optional[dict]=None, schedule:str='cosine',
+                   num_train_timesteps:int=1000, cond_dropout:float=0.1, **denoiser_kw) -> MoleculeDiffusion:
+    "An untrained `MoleculeDiffusion`: a `GraphTransformer` (options in `denoiser_kw`) under masked (or marginal/uniform) diffusion."
     cfg = {'num_atom_types': len(vocab.atoms), 'max_atoms': vocab.max_atoms, 'cond_dim': len(properties),
-           'num_train_timesteps': num_train_timesteps, **denoiser_kw}
+           'num_train_timesteps': num_train_timesteps, **denoiser_kw, 'masked': transition == 'absorbing'}
     torch.manual_seed(seed)  # weight init only; training and sampling take explicit generators
-    return MoleculeDiffusion(GraphTransformer(**cfg), masked_graph_scheduler(len(vocab.atoms), schedule, num_train_timesteps),
+    return MoleculeDiffusion(GraphTransformer(**cfg), graph_scheduler(len(vocab.atoms), transition, marginals, schedule, num_train_timesteps),
                              vocab, atom_counts, properties, prop_mean, prop_std, cond_dropout, cfg)
 
-# %% ../../nbs/molecules/03_model.ipynb #0a496cac
+# %% ../../nbs/molecules/03_model.ipynb #09587a29
 def _molecules_config(m:MoleculeDiffusion) -> dict:
     "What a molecule model needs besides weights and scheduler, as JSON."
     return {'vocab': m.vocab.to_dict(), 'atom_counts': m.atom_counts.tolist(), 'properties': list(m.properties),
-            'prop_mean': m.prop_mean, 'prop_std': m.prop_std, 'cond_dropout': m.cond_dropout, 'denoiser': m.denoiser_config}
+            'prop_mean': m.prop_mean, 'prop_std': m.prop_std, 'cond_dropout': m.cond_dropout, 'denoiser': m.denoiser_config,
+            'scheduler': m.scheduler.to_config()}
 
 def _save_molecule_model(self:MoleculeDiffusion, path):
     path = Path(path); tmp = path.with_name(path.name + '.tmp-save')
@@ -185,7 +192,7 @@ def _load_molecule_model(cls, path) -> MoleculeDiffusion:
 MoleculeDiffusion.save_pretrained = _save_molecule_model
 MoleculeDiffusion.from_pretrained = classmethod(_load_molecule_model)
 
-# %% ../../nbs/molecules/03_model.ipynb #d36d2500
+# %% ../../nbs/molecules/03_model.ipynb #b5d029c5
 def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple: # (state, kept row indices, skipped lines)
     "Encode every molecule that fits `vocab`; skipped ones are returned with their file line numbers and reasons."
     import warnings
@@ -206,6 +213,7 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
                     properties:Sequence[str]=(), # properties to condition on, e.g. ('mu',)
                     split:Optional[str]=None, # with a path: keep this split of the file
                     vocab:Optional[MolVocab]=None, # default: the atom types found in the data
+                    transition:str='absorbing', # or 'marginal' (DiGress) or 'uniform'
                     resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
                     **denoiser_kw) -> tuple: # GraphTransformer options (layers, dx, de, features, positional, ...)
     "Train a molecule model; returns (model with EMA weights, trainer, skipped lines)."
@@ -217,8 +225,10 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     vals = np.stack([data.properties[p][kept] for p in properties], -1) if properties else np.zeros((len(kept), 0))
     if np.isnan(vals).any(): raise ValueError(f"Missing property values in {data.source} for {list(properties)}: fill them or drop those rows")
     mean, std = vals.mean(0), vals.std(0) + 1e-8
-    model = molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, **denoiser_kw)
-    batches = add_mask_token(state)
+    from multidiff.molecules.graphs import marginals as class_marginals
+    model = molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, transition,
+                           {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
+    batches = add_mask_token(state) if transition == 'absorbing' else dict(state)
     if properties: batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), torch.ones(len(kept), 1)], -1)
     cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10),
                                  'ema_decay': 0.999, 'ckpt_every': max(100, min(1000, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
@@ -230,15 +240,16 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
     return model.eval(), trainer, skipped
 
-# %% ../../nbs/molecules/03_model.ipynb #66e2d71f
+# %% ../../nbs/molecules/03_model.ipynb #6b191060
 def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
     "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
     from multidiff.core.checkpoint import CheckpointManager
     run_dir = Path(run_dir)
     if not (run_dir / 'molecules_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no molecules_config.json: not a `train_molecules` run folder")
     mc = json.loads((run_dir / 'molecules_config.json').read_text())
-    den = dict(mc['denoiser']); T = den.get('num_train_timesteps', 1000)
-    model = MoleculeDiffusion(GraphTransformer(**den), masked_graph_scheduler(den['num_atom_types'], num_train_timesteps=T), MolVocab.from_dict(mc['vocab']),
+    den = dict(mc['denoiser'])
+    sched = StateScheduler.from_config(mc['scheduler']) if 'scheduler' in mc else graph_scheduler(den['num_atom_types'], num_train_timesteps=den.get('num_train_timesteps', 1000))
+    model = MoleculeDiffusion(GraphTransformer(**den), sched, MolVocab.from_dict(mc['vocab']),
                               torch.tensor(mc['atom_counts']), mc['properties'], mc['prop_mean'], mc['prop_std'], mc.get('cond_dropout', 0.1), den)
     ck = CheckpointManager(run_dir / 'checkpoints').load(checkpoint)
     model.load_state_dict(ck['model'])
@@ -247,18 +258,19 @@ def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint:
             for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
     return model.eval()
 
-# %% ../../nbs/molecules/03_model.ipynb #f28c8aa1
+# %% ../../nbs/molecules/03_model.ipynb #561a317d
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:
     dist = model.atom_counts.clone(); dist[:minimum] = 0
     if dist.sum() <= 0: raise ValueError(f"The model never saw molecules with >= {minimum} atoms (max {model.vocab.max_atoms}); use a smaller scaffold")
     return sample_atom_counts(dist / dist.sum(), n, torch.Generator().manual_seed(seed))
 
-def scaffold_state(scaffold:str, vocab:MolVocab, n:int) -> tuple: # (known state, known mask, scaffold atoms)
+def scaffold_state(scaffold:str, vocab:MolVocab, n:int, masked:bool=True) -> tuple: # (known state, known mask, scaffold atoms)
     "The known part of `n` graphs that keep `scaffold` in their first slots: its atoms and all pairs among them."
     try: X, E, k = smiles_to_graph(scaffold, vocab)
     except ValueError as e: raise ValueError(f"Scaffold {scaffold!r} cannot be kept: {e}") from None
     N = vocab.max_atoms
-    known = add_mask_token({'X': X[None].expand(n, -1, -1).clone(), 'E': E[None].expand(n, -1, -1, -1).clone(), 'node_mask': torch.ones(n, N)})
+    known = {'X': X[None].expand(n, -1, -1).clone(), 'E': E[None].expand(n, -1, -1, -1).clone(), 'node_mask': torch.ones(n, N)}
+    if masked: known = add_mask_token(known)
     slots = (torch.arange(N) < k).float()
     return known, {'X': slots[None, :, None].expand(n, N, 1), 'E': (slots[:, None] * slots[None, :])[None, :, :, None].expand(n, N, N, 1)}, k
 
@@ -267,13 +279,17 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
                      properties:Optional[dict]=None, guidance_scale:float=1.0, # e.g. {'mu': 3.0}; guidance needs properties
                      scaffold:Optional[str]=None, # SMILES of a substructure every sample keeps
                      atom_counts=None, # atoms per graph (an int or n ints); default: drawn from the training distribution
-                     valence_mask:bool=True, batch_size:int=1000, progress:bool=False) -> list: # n SMILES or 'INVALID'
+                     valence_mask:Optional[bool]=None, # constrain valences; default: on for masked diffusion (the only kind it applies to)
+                     batch_size:int=1000, progress:bool=False) -> list: # n SMILES or 'INVALID'
     "Generate `n` molecules as canonical SMILES (all fragments, joined by '.'), 'INVALID' where RDKit rejects the graph."
     if n < 1: raise ValueError(f"n must be >= 1, got {n}")
     if guidance_scale != 1.0 and not properties: raise ValueError("guidance_scale != 1 needs `properties` to guide towards (e.g. {'mu': 3.0})")
     vocab, N = model.vocab, model.vocab.max_atoms
     known = mask = None; k = 0
-    if scaffold is not None: known, mask, k = scaffold_state(scaffold, vocab, n)
+    masked = model.denoiser.masked
+    if valence_mask is None: valence_mask = masked
+    if valence_mask and not masked: raise ValueError("valence_mask needs masked (absorbing) diffusion, where a revealed atom or bond is final; this model uses another transition")
+    if scaffold is not None: known, mask, k = scaffold_state(scaffold, vocab, n, masked)
     if atom_counts is None: counts = _draw_counts(model, n, seed, max(1, k))
     else:
         counts = torch.as_tensor(atom_counts).long().expand(n)
@@ -282,15 +298,15 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     if known is not None: known['node_mask'] = node_mask
     cond = model.condition(n, **properties) if properties else None
     denoiser = ValenceMask(model.denoiser, vocab.atoms) if valence_mask else model.denoiser
-    A = len(vocab.atoms) + 1
+    A = len(vocab.atoms) + masked
     sched = ValenceGuard(model.scheduler, vocab.atoms) if valence_mask else model.scheduler
-    x = sample(denoiser, sched, {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + 1)}, num_steps=num_steps, seed=seed,
+    x = sample(denoiser, sched, {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + masked)}, num_steps=num_steps, seed=seed,
                carry={'node_mask': node_mask}, cond=cond, null_cond=model.null_cond, guidance_scale=guidance_scale,
-               known=known, known_mask=mask, noise_known=False, batch_size=batch_size, progress=progress)
-    x = drop_mask_token(x)
+               known=known, known_mask=mask, noise_known=not masked, batch_size=batch_size, progress=progress)
+    if masked: x = drop_mask_token(x)
     return graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab)
 
-# %% ../../nbs/molecules/03_model.ipynb #fd1b60bf
+# %% ../../nbs/molecules/03_model.ipynb #8e6deb66
 def keeps_scaffold(smiles:str, scaffold:str) -> bool:
     "Whether `smiles` contains `scaffold`, bond orders included, in some Kekulé form (aromatic match first)."
     from rdkit import Chem
@@ -303,7 +319,7 @@ def keeps_scaffold(smiles:str, scaffold:str) -> bool:
         if f.HasSubstructMatch(q): return True
     return False
 
-# %% ../../nbs/molecules/03_model.ipynb #3772068c
+# %% ../../nbs/molecules/03_model.ipynb #c9b11667
 def pretrained_path(name:str='molecules_qm9') -> Path:
     "The folder of a checkpoint shipped inside the package."
     import multidiff
@@ -316,7 +332,7 @@ def load_pretrained(name:str='molecules_qm9') -> MoleculeDiffusion:
     "Load a shipped molecule checkpoint (safetensors and JSON only)."
     return MoleculeDiffusion.from_pretrained(pretrained_path(name))
 
-# %% ../../nbs/molecules/03_model.ipynb #83e2ea00
+# %% ../../nbs/molecules/03_model.ipynb #21a899f1
 def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Optional[Sequence[str]]=None):
     "A PIL image of the molecules in a grid (RDKit drawing); INVALID entries are left blank with their label."
     from rdkit import Chem

@@ -12,4 +12,4 @@ RESUME=$([ -d "$RUN/checkpoints" ] && echo --resume || true)
 start=$(date +%s)
 .venv/bin/multidiff train molecules --data "$SHARED/data/molecules/qm9_gdss_split.csv.gz" --split train --property mu \
   --out "$RUN" --steps "$STEPS" --batch-size 256 --lr 8e-4 --seed 0 --layers 8 --dx 128 --de 32 --no-progress $RESUME
-echo "train_seconds=$(( $(date +%s) - start ))" > "$RUN/wall_time.txt"
+echo "segment_train_seconds=$(( $(date +%s) - start ))" >> "$RUN/wall_time.txt"  # one line per segment (a resumed run adds one)

@@ -29,7 +29,7 @@ def main():
     lines = [f"# multidiff molecules_qm9: masked graph diffusion on QM9 (heavy atoms)", "",
              f"- **Model:** `GraphTransformer`, {nparams / 1e6:.2f}M parameters ({json.dumps(model.denoiser_config)}), absorbing (masked) discrete diffusion, cosine schedule, T=1000; conditioned on the dipole moment mu (10% condition dropout, so it also samples unconditionally).",
              f"- **Data:** the train split (117,917 molecules) of `../shared/data/molecules/qm9_gdss_split.csv.gz` (QM9 with the GDSS/MoFlow split); the test split was not used in training. Vocabulary {list(model.vocab.atoms)}, up to {model.vocab.max_atoms} heavy atoms.",
-             f"- **Command:** `bash benchmarks/recipes/molecules_qm9.sh runs/molecules_qm9 18000` (calls `multidiff train molecules --data ../shared/data/molecules/qm9_gdss_split.csv.gz --split train --property mu --steps 18000 --batch-size 256 --lr 8e-4 --seed 0 --layers 8 --dx 128 --de 32`), then this export script.",
+             f"- **Command:** `bash benchmarks/recipes/molecules_qm9.sh runs/molecules_qm9 15000` (calls `multidiff train molecules --data ../shared/data/molecules/qm9_gdss_split.csv.gz --split train --property mu --steps 15000 --batch-size 256 --lr 8e-4 --seed 0 --layers 8 --dx 128 --de 32`), then this export script.",
              f"- **Seed:** 0. **Steps:** {steps} optimizer steps of batch 256 (EMA 0.999 weights shipped).",
              f"- **Wall time:** {a.train_seconds / 3600:.2f} h of training on {cpu_model()}, 2 CPU threads, no GPU ({platform.platform()}).",
              ]

@@ -7,7 +7,7 @@ __all__ = ['FEATURES', 'MASK_LOGIT', 'bond_orders', 'cycle_counts', 'component_s
            'feature_dims', 'GraphLayer', 'timestep_embedding', 'GraphTransformer', 'max_valences', 'valence_allowed',
            'ValenceMask', 'resolve_new_bonds', 'ValenceGuard']
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #d8bf65e6
+# %% ../../nbs/molecules/02_denoiser.ipynb #d1dec2b4
 import math
 from typing import Optional
 import torch
@@ -16,7 +16,7 @@ from torch import nn, Tensor
 from rdkit import Chem
 from .graphs import parse_atom_label, BOND_TYPES
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #a6c0a08f
+# %% ../../nbs/molecules/02_denoiser.ipynb #85ef1393
 def bond_orders(E:Tensor) -> Tensor: # [B, N, N]: 0 for none/masked, 1, 2, 3
     "Bond order of each revealed pair from one-hot bond classes (class c of `BOND_TYPES` has order c; a mask class counts 0)."
     return (E[..., 1:4] * torch.arange(1, 4, dtype=E.dtype, device=E.device)).sum(-1)
@@ -32,7 +32,7 @@ def cycle_counts(A:Tensor) -> Tensor: # [B, N, 3]: cycles of length 3, 4, 5 thro
     k5 = (diag(A5) - 2 * tri * d - (A @ tri[..., None])[..., 0] + tri) / 2
     return torch.stack([k3, k4, k5], -1)
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #5ba5565e
+# %% ../../nbs/molecules/02_denoiser.ipynb #1afedc55
 def component_sizes(A:Tensor, node_mask:Tensor) -> Tensor: # [B, N]: atoms in each node's connected component / N
     "Size of each real node's connected component, by repeated squaring of the reachability matrix."
     N = A.shape[-1]
@@ -52,7 +52,7 @@ def spectral_features(A:Tensor, node_mask:Tensor, k:int=5) -> Tensor: # [B, 1 + 
     if nonzero.shape[-1] < k: nonzero = F.pad(nonzero, (0, k - nonzero.shape[-1]))
     return torch.cat([ncomp / N, nonzero / N], -1)
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #78eb888c
+# %% ../../nbs/molecules/02_denoiser.ipynb #5858bc3b
 FEATURES = ('cycles', 'spectral') # optional structural feature groups of `GraphTransformer`
 
 def graph_features(state:dict, masked:bool, features=FEATURES) -> tuple: # (node features [B, N, Fn], graph features [B, Fg])
@@ -76,7 +76,7 @@ def feature_dims(features=FEATURES) -> tuple:
     if bad: raise ValueError(f"Unknown feature groups {sorted(bad)}; valid: {', '.join(FEATURES)}")
     return 3 + 4 * ('cycles' in features), 3 + 3 * ('cycles' in features) + 6 * ('spectral' in features)
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #0b1ecaf2
+# %% ../../nbs/molecules/02_denoiser.ipynb #777d9a06
 def _mlp(d_in:int, d_hidden:int, d_out:int) -> nn.Sequential: return nn.Sequential(nn.Linear(d_in, d_hidden), nn.SiLU(), nn.Linear(d_hidden, d_out))
 
 class GraphLayer(nn.Module):
@@ -112,7 +112,7 @@ class GraphLayer(nn.Module):
         y = y + self.ff_y(torch.cat([y, pooled_x, pooled_e], -1))
         return x * m, e * pm, y
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #3607faec
+# %% ../../nbs/molecules/02_denoiser.ipynb #700729bd
 def timestep_embedding(t:Tensor, dim:int, max_period:float=10_000.) -> Tensor:
     "Sinusoidal embedding of integer timesteps [B] -> [B, dim] (Vaswani et al.; DDPM's time embedding)."
     half = dim // 2
@@ -166,7 +166,7 @@ class GraphTransformer(nn.Module):
             out_x[..., -1] = MASK_LOGIT; out_e[..., -1] = MASK_LOGIT
         return {'X': out_x, 'E': out_e}
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #27192ee9
+# %% ../../nbs/molecules/02_denoiser.ipynb #d5a78c86
 def max_valences(atoms) -> Tensor: # long [A]
     "The largest valence RDKit allows each atom type (symbol with charge), from its isoelectronic neutral element."
     pt, out = Chem.GetPeriodicTable(), []
@@ -177,7 +177,7 @@ def max_valences(atoms) -> Tensor: # long [A]
         out.append(max(vals) if vals else 8)  # -1 = any valence (metals): no bound
     return torch.tensor(out)
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #48fb549c
+# %% ../../nbs/molecules/02_denoiser.ipynb #93f9d529
 def valence_allowed(state:dict, maxval:Tensor) -> tuple: # (atoms ok [B, N, A], bonds ok [B, N, N, 4])
     "Which clean classes each masked position may take without exceeding a valence, given the revealed graph."
     X, E = state['X'], state['E']
@@ -208,7 +208,7 @@ class ValenceMask(nn.Module):
         oe[..., :-1] = torch.where(em & ~bonds_ok, MASK_LOGIT, oe[..., :-1])
         return {**out, 'X': ox, 'E': oe}
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #9d43d0e9
+# %% ../../nbs/molecules/02_denoiser.ipynb #b764c7d3
 def _draw(probs:Tensor, gen) -> int:
     "One class index from unnormalised `probs` with the given generator."
     return int(torch.multinomial(probs.float() / probs.sum(), 1, generator=gen))
@@ -234,7 +234,7 @@ def resolve_new_bonds(prev:dict, sample:dict, p0:dict, maxval:Tensor, generator=
             E[b, i, j] = E[b, j, i] = F.one_hot(torch.tensor(c), E.shape[-1]).to(E)
     return {**prev, 'E': E}
 
-# %% ../../nbs/molecules/02_denoiser.ipynb #215f7b85
+# %% ../../nbs/molecules/02_denoiser.ipynb #ef896f22
 from ..core.scheduler import StateScheduler, StepOutput
 
 class ValenceGuard(StateScheduler):

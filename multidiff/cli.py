@@ -131,7 +131,7 @@ def _sample_molecules(a):
     if a.n < 1: raise SystemExit(f"--n must be >= 1, got {a.n}")
     model = MoleculeDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else load_pretrained()
     smiles = sample_molecules(model, a.n, num_steps=a.steps, seed=a.seed, properties=_parse_properties(a.property) or None,
-                              guidance_scale=a.guidance_scale, scaffold=a.scaffold, valence_mask=not a.no_valence_mask,
+                              guidance_scale=a.guidance_scale, scaffold=a.scaffold, valence_mask=False if a.no_valence_mask else None,  # None: on for masked models
                               batch_size=a.batch_size, progress=not a.no_progress)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + '.tmp'); tmp.write_text(''.join(s + '\n' for s in smiles)); tmp.replace(out)

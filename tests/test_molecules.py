@@ -100,3 +100,13 @@ def test_load_qm9pack_reads_smiles_and_properties():
     assert np.isfinite(d.properties['gap']).all() and 0.0 < np.median(d.properties['gap']) < 1.0  # Hartree
     state, kept, skipped = encode_data(d, MolVocab(('C', 'C-', 'N', 'N+', 'N-', 'O', 'O-', 'F'), 9))
     assert len(kept) + len(skipped) == 300 and len(kept) >= 295
+
+
+def test_cli_trains_and_samples_a_marginal_model(tmp_path):
+    # DiGress's marginal transitions: no mask token, so the CLI's default sampler must not ask for the valence mask
+    f = tmp_path / 'data.smi'; f.write_text('CCO\nCCN\nOCC=O\nC1CC1\nCC#N\nCOC\n')
+    assert main(['train', 'molecules', '--data', str(f), '--out', str(tmp_path / 'run'), '--steps', '2', '--batch-size', '2',
+                 '--transition', 'marginal', '--layers', '1', '--dx', '16', '--de', '8', '--no-progress']) == 0
+    out = tmp_path / 'm.smi'
+    assert main(['sample', 'molecules', '--checkpoint', str(tmp_path / 'run' / 'final'), '--n', '3', '--steps', '4', '--out', str(out), '--no-progress']) == 0
+    assert len(_lines(out)) == 3

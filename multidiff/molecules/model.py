@@ -8,8 +8,8 @@ __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'samp
            'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'keeps_scaffold',
            'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
 
-# %% ../../nbs/molecules/03_model.ipynb #64e089b0
-import csv, gzip, io, json, os, shutil, time
+# %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
+import csv, gzip, json, shutil, time, warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,7 +28,7 @@ from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_d
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
 
-# %% ../../nbs/molecules/03_model.ipynb #474a7d2d
+# %% ../../nbs/molecules/03_model.ipynb #90e46587
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
               'homo': ('homo_ha', 'homo', 'HOMO_au'), 'lumo': ('lumo_ha', 'lumo', 'LUMO_au'),
               'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'), 'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
@@ -81,7 +81,7 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
     if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '') + ": give a file with at least one SMILES")
     return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()}, str(path))
 
-# %% ../../nbs/molecules/03_model.ipynb #4626a694
+# %% ../../nbs/molecules/03_model.ipynb #0245c890
 def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
     "QM9 SMILES and the six properties from the `qm9pack` package's bundled CSV files."
     try: root = resources.files('qm9pack') / 'data'
@@ -106,7 +106,7 @@ def sample_data_path() -> Path:
         if p.exists(): return p
     raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, or pass your own --data file")
 
-# %% ../../nbs/molecules/03_model.ipynb #d74b8400
+# %% ../../nbs/molecules/03_model.ipynb #d16ef2a2
 def add_mask_token(state:dict) -> dict:
     "Append an empty mask class to X and E of a codec state (real rows stay one-hot)."
     return {**state, 'X': F.pad(state['X'], (0, 1)), 'E': F.pad(state['E'], (0, 1))}
@@ -127,7 +127,7 @@ def graph_scheduler(num_atom_types:int, # A, without the mask token
                                               schedule=schedule, num_train_timesteps=num_train_timesteps)
     return StateScheduler({'X': sched(num_atom_types, 'X'), 'E': sched(len(BOND_TYPES), 'E')}, graph_spec(), {'E': edge_weight})
 
-# %% ../../nbs/molecules/03_model.ipynb #9eb2ca6a
+# %% ../../nbs/molecules/03_model.ipynb #957704e8
 class MoleculeDiffusion(DiffusionModel):
     "A graph denoiser with its masked scheduler, vocabulary, atom-count distribution and property scaling."
     def __init__(self, denoiser:GraphTransformer, scheduler:StateScheduler, vocab:MolVocab, atom_counts:Tensor,
@@ -152,7 +152,7 @@ class MoleculeDiffusion(DiffusionModel):
         cols = [(torch.as_tensor(values[p], dtype=torch.float32).expand(n) - m) / s for p, m, s in zip(self.properties, self.prop_mean, self.prop_std)]
         return torch.stack(cols + [torch.ones(n)], -1)
 
-# %% ../../nbs/molecules/03_model.ipynb #22f359f7
+# %% ../../nbs/molecules/03_model.ipynb #0c353e61
 def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=(), prop_mean=(), prop_std=(),
                    seed:int=0, transition:str='absorbing', marginals:Optional[dict]=None, schedule:str='cosine',
                    num_train_timesteps:int=1000, cond_dropout:float=0.1, **denoiser_kw) -> MoleculeDiffusion:
@@ -163,7 +163,7 @@ def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=
     return MoleculeDiffusion(GraphTransformer(**cfg), graph_scheduler(len(vocab.atoms), transition, marginals, schedule, num_train_timesteps),
                              vocab, atom_counts, properties, prop_mean, prop_std, cond_dropout, cfg)
 
-# %% ../../nbs/molecules/03_model.ipynb #974a33a7
+# %% ../../nbs/molecules/03_model.ipynb #a12911f1
 def _molecules_config(m:MoleculeDiffusion) -> dict:
     "What a molecule model needs besides weights and scheduler, as JSON."
     return {'vocab': m.vocab.to_dict(), 'atom_counts': m.atom_counts.tolist(), 'properties': list(m.properties),
@@ -192,10 +192,9 @@ def _load_molecule_model(cls, path) -> MoleculeDiffusion:
 MoleculeDiffusion.save_pretrained = _save_molecule_model
 MoleculeDiffusion.from_pretrained = classmethod(_load_molecule_model)
 
-# %% ../../nbs/molecules/03_model.ipynb #f893b94e
+# %% ../../nbs/molecules/03_model.ipynb #1143fd0d
 def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple: # (state, kept row indices, skipped lines)
     "Encode every molecule that fits `vocab`; skipped ones are returned with their file line numbers and reasons."
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # re-reported below with file line numbers
         state, skipped = encode(data.smiles, vocab, errors)
@@ -240,7 +239,7 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
     return model.eval(), trainer, skipped
 
-# %% ../../nbs/molecules/03_model.ipynb #61403a0f
+# %% ../../nbs/molecules/03_model.ipynb #05bb3cae
 def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
     "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
     from multidiff.core.checkpoint import CheckpointManager
@@ -258,7 +257,7 @@ def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint:
             for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
     return model.eval()
 
-# %% ../../nbs/molecules/03_model.ipynb #d5d30877
+# %% ../../nbs/molecules/03_model.ipynb #cf61652b
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:
     dist = model.atom_counts.clone(); dist[:minimum] = 0
     if dist.sum() <= 0: raise ValueError(f"The model never saw molecules with >= {minimum} atoms (max {model.vocab.max_atoms}); use a smaller scaffold")
@@ -306,7 +305,7 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     if masked: x = drop_mask_token(x)
     return graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab)
 
-# %% ../../nbs/molecules/03_model.ipynb #b731fbdb
+# %% ../../nbs/molecules/03_model.ipynb #dde63efc
 def keeps_scaffold(smiles:str, scaffold:str) -> bool:
     "Whether `smiles` contains `scaffold`, bond orders included, in some Kekulé form (aromatic match first)."
     from rdkit import Chem
@@ -319,7 +318,7 @@ def keeps_scaffold(smiles:str, scaffold:str) -> bool:
         if f.HasSubstructMatch(q): return True
     return False
 
-# %% ../../nbs/molecules/03_model.ipynb #a6006eed
+# %% ../../nbs/molecules/03_model.ipynb #64092a6c
 def pretrained_path(name:str='molecules_qm9') -> Path:
     "The folder of a checkpoint shipped inside the package."
     import multidiff
@@ -332,7 +331,7 @@ def load_pretrained(name:str='molecules_qm9') -> MoleculeDiffusion:
     "Load a shipped molecule checkpoint (safetensors and JSON only)."
     return MoleculeDiffusion.from_pretrained(pretrained_path(name))
 
-# %% ../../nbs/molecules/03_model.ipynb #4a1a8465
+# %% ../../nbs/molecules/03_model.ipynb #3a04594d
 def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Optional[Sequence[str]]=None):
     "A PIL image of the molecules in a grid (RDKit drawing); INVALID entries are left blank with their label."
     from rdkit import Chem

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['flatten_tree', 'unflatten_tree', 'UnsafeWeightsError', 'check_safetensors', 'save_weights', 'load_weights',
-           'write_json', 'CheckpointManager']
+           'write_json', 'replace_dir', 'CheckpointManager']
 
 # %% ../../nbs/core/10_checkpoint.ipynb #ea612c5e
 import json, os, shutil
@@ -78,6 +78,17 @@ def _fsync(path):
     fd = os.open(path, os.O_RDONLY)
     try: os.fsync(fd)
     finally: os.close(fd)
+
+# %% ../../nbs/core/10_checkpoint.ipynb #7737cbbb
+def replace_dir(path, write) -> Path: # write(tmp_folder) fills the new folder
+    "Write a folder atomically: `write` fills a temporary sibling, which then replaces `path`."
+    path = Path(path); tmp, old = path.with_name(path.name + '.tmp-save'), path.with_name(path.name + '.tmp-old')
+    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    try: write(tmp)
+    except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
+    if path.exists(): shutil.rmtree(old, ignore_errors=True); path.rename(old)
+    tmp.rename(path); shutil.rmtree(old, ignore_errors=True)
+    return path
 
 # %% ../../nbs/core/10_checkpoint.ipynb #687782d2
 class CheckpointManager:

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['TrainConfig', 'BatchStream', 'sample_generators', 'TrainingDiverged', 'Trainer', 'train_step', 'state_parts',
-           'save_checkpoint', 'resume', 'log', 'ema_weights', 'fit', 'run_callbacks', 'save_final']
+           'save_checkpoint', 'resume', 'log', 'ema_weights', 'fit', 'run_callbacks', 'save_final',
+           'load_checkpoint_weights']
 
 # %% ../../nbs/core/12_trainer.ipynb #3a28c95d
 import csv, inspect, json, math, os, random, signal, threading, time, warnings
@@ -305,3 +306,13 @@ def save_final(self:Trainer, path=None) -> Path:
     return path
 
 Trainer.fit, Trainer.run_callbacks, Trainer.save_final = fit, run_callbacks, save_final
+
+# %% ../../nbs/core/12_trainer.ipynb #c017db03
+def load_checkpoint_weights(model:nn.Module, run_dir, checkpoint=None, ema:bool=True) -> nn.Module: # checkpoint: a step-* folder (default: the latest)
+    "Load a `Trainer` checkpoint's EMA (or raw) weights into `model`, in place."
+    ck = CheckpointManager(Path(run_dir) / 'checkpoints').load(checkpoint)
+    model.load_state_dict(ck['model'])
+    if ema and 'ema' in ck:
+        with torch.no_grad():
+            for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
+    return model

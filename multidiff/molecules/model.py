@@ -22,8 +22,8 @@ from ..core.categorical import CategoricalScheduler
 from ..core.scheduler import StateScheduler
 from ..core.model import DiffusionModel
 from ..core.sampling import sample
-from ..core.trainer import Trainer, TrainConfig
-from ..core.checkpoint import write_json
+from ..core.trainer import Trainer, TrainConfig, load_checkpoint_weights
+from ..core.checkpoint import write_json, replace_dir
 from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_distribution, sample_atom_counts,
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
@@ -171,14 +171,8 @@ def _molecules_config(m:MoleculeDiffusion) -> dict:
             'scheduler': m.scheduler.to_config()}
 
 def _save_molecule_model(self:MoleculeDiffusion, path):
-    path = Path(path); tmp = path.with_name(path.name + '.tmp-save')
-    shutil.rmtree(tmp, ignore_errors=True)
-    DiffusionModel.save_pretrained(self, tmp)
-    write_json(tmp / 'molecules_config.json', _molecules_config(self))
-    old = path.with_name(path.name + '.tmp-old')
-    if path.exists(): shutil.rmtree(old, ignore_errors=True); path.rename(old)
-    tmp.rename(path); shutil.rmtree(old, ignore_errors=True)
-    return path
+    def write(tmp): DiffusionModel.save_pretrained(self, tmp); write_json(tmp / 'molecules_config.json', _molecules_config(self))
+    return replace_dir(path, write)
 
 def _load_molecule_model(cls, path) -> MoleculeDiffusion:
     path = Path(path)
@@ -242,7 +236,6 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
 # %% ../../nbs/molecules/03_model.ipynb #05bb3cae
 def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
     "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
-    from multidiff.core.checkpoint import CheckpointManager
     run_dir = Path(run_dir)
     if not (run_dir / 'molecules_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no molecules_config.json: not a `train_molecules` run folder")
     mc = json.loads((run_dir / 'molecules_config.json').read_text())
@@ -250,12 +243,7 @@ def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint:
     sched = StateScheduler.from_config(mc['scheduler']) if 'scheduler' in mc else graph_scheduler(den['num_atom_types'], num_train_timesteps=den.get('num_train_timesteps', 1000))
     model = MoleculeDiffusion(GraphTransformer(**den), sched, MolVocab.from_dict(mc['vocab']),
                               torch.tensor(mc['atom_counts']), mc['properties'], mc['prop_mean'], mc['prop_std'], mc.get('cond_dropout', 0.1), den)
-    ck = CheckpointManager(run_dir / 'checkpoints').load(checkpoint)
-    model.load_state_dict(ck['model'])
-    if 'ema' in ck:
-        with torch.no_grad():
-            for p, s in zip(model.parameters(), ck['ema']['shadow_params']): p.copy_(s)
-    return model.eval()
+    return load_checkpoint_weights(model, run_dir, checkpoint).eval()
 
 # %% ../../nbs/molecules/03_model.ipynb #cf61652b
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:

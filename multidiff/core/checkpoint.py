@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['flatten_tree', 'unflatten_tree', 'UnsafeWeightsError', 'check_safetensors', 'save_weights', 'load_weights',
-           'write_json', 'replace_dir', 'CheckpointManager']
+           'write_json', 'replace_dir', 'pretrained_dir', 'CheckpointManager']
 
 # %% ../../nbs/core/10_checkpoint.ipynb #ea612c5e
 import json, os, shutil
@@ -88,6 +88,15 @@ def replace_dir(path, write) -> Path: # write(tmp_folder) fills the new folder
     except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
     if path.exists(): shutil.rmtree(old, ignore_errors=True); path.rename(old)
     tmp.rename(path); shutil.rmtree(old, ignore_errors=True)
+    return path
+
+# %% ../../nbs/core/10_checkpoint.ipynb #466738d6
+def pretrained_dir(name:str, marker:str) -> Path: # marker: a file the model kind always writes, e.g. 'sr_config.json'
+    "The folder of a checkpoint shipped inside the package, checked to hold `marker`."
+    import multidiff
+    path = Path(multidiff.__file__).resolve().parent / 'pretrained' / name
+    if not (path / marker).exists():
+        raise FileNotFoundError(f"No shipped checkpoint {name!r} at {path} (no {marker}): reinstall multidiff from a full checkout, or pass your own (--checkpoint DIR)")
     return path
 
 # %% ../../nbs/core/10_checkpoint.ipynb #687782d2

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['sr_unet', 'SRDenoiser', 'SRDiffusion', 'sr_model', 'SRPairs', 'TiledDenoiser', 'upscale_tensor', 'image_paths',
-           'train_sr', 'sr_from_run']
+           'train_sr', 'sr_from_run', 'upscale_picture', 'upscale_file', 'sr_pretrained', 'run_sr_demo']
 
-# %% ../../nbs/image/02_sr.ipynb #741fdb98
+# %% ../../nbs/image/02_sr.ipynb #a548bdc5
 import json, math
 from pathlib import Path
 from typing import Optional
@@ -22,7 +22,7 @@ from ..core.state import randn, rand
 from ..core.checkpoint import write_json, replace_dir
 from .io import Picture, bicubic_resize, degrade, read_image
 
-# %% ../../nbs/image/02_sr.ipynb #980a7967
+# %% ../../nbs/image/02_sr.ipynb #dc9e76d0
 def sr_unet(scale:int=4, # the upscaling factor (the fold)
             channels:tuple=(64, 128, 256), # UNet widths, one per resolution level
             layers_per_block:int=2, attention:bool=False, # self-attention in the lowest-resolution block
@@ -55,7 +55,7 @@ class SRDenoiser(nn.Module):
         out = self.unet(F.pixel_unshuffle(x, self.scale), t, class_labels=aug.to(x.device) * 1000).sample
         return F.pixel_shuffle(out, self.scale)[..., :H, :W]
 
-# %% ../../nbs/image/02_sr.ipynb #56aada0b
+# %% ../../nbs/image/02_sr.ipynb #11d1c337
 class SRDiffusion(DiffusionModel):
     "An x`scale` super-resolution diffusion model: batches are {'hr', 'up'} in [0, 1]; the state is the scaled residual."
     def __init__(self, denoiser:SRDenoiser, scheduler, residual_scale:float=4.0, # state = residual_scale * (hr - up) in [-1, 1] units
@@ -79,7 +79,7 @@ class SRDiffusion(DiffusionModel):
         aug = torch.where(u[:, 0] < self.aug_prob, u[:, 1] * self.aug_max, torch.zeros_like(u[:, 1]))
         return super().forward((self.to_state(hr, up), self.condition(up, aug, generator)), generator)
 
-# %% ../../nbs/image/02_sr.ipynb #18a8e395
+# %% ../../nbs/image/02_sr.ipynb #07f994ff
 def sr_model(scale:int=4, channels:tuple=(64, 128, 256), layers_per_block:int=2, attention:bool=False,
              prediction_type:str='v_prediction', schedule:str='cosine', num_train_timesteps:int=1000,
              residual_scale:float=4.0, aug_max:float=0.1, aug_prob:float=0.5, seed:int=0) -> SRDiffusion:
@@ -87,7 +87,7 @@ def sr_model(scale:int=4, channels:tuple=(64, 128, 256), layers_per_block:int=2,
     sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type)
     return SRDiffusion(SRDenoiser(sr_unet(scale, channels, layers_per_block, attention, seed), scale), sched, residual_scale, aug_max, aug_prob)
 
-# %% ../../nbs/image/02_sr.ipynb #1b8c2b83
+# %% ../../nbs/image/02_sr.ipynb #1e2cf334
 class SRPairs(torch.utils.data.Dataset):
     "Random HR crops and their bicubic-upsampled LR inputs: {'hr', 'up'} [3, crop, crop] in [0, 1]."
     def __init__(self, images:list, # [3, H, W] float tensors in [0, 1] (or paths)
@@ -116,7 +116,7 @@ class SRPairs(torch.utils.data.Dataset):
         lr = degrade(hr, self.scale, **kw)
         return {'hr': hr, 'up': bicubic_resize(lr, (self.crop, self.crop))}
 
-# %% ../../nbs/image/02_sr.ipynb #37c3c62a
+# %% ../../nbs/image/02_sr.ipynb #b029324a
 def _starts(size:int, tile:int, overlap:int) -> list:
     if size <= tile: return [0]
     n = math.ceil((size - overlap) / (tile - overlap))
@@ -151,8 +151,8 @@ class TiledDenoiser(nn.Module):
 
     def forward(self, sample:Tensor, timestep, cond:dict) -> Tensor:
         B, C, H, W = sample.shape
+        if H <= self.tile and W <= self.tile: return self.denoiser(sample, timestep, cond)  # one tile: no blending work
         boxes = self.tiles(H, W)
-        if len(boxes) == 1: return self.denoiser(sample, timestep, cond)
         out, weight = torch.zeros_like(sample), torch.zeros(H, W, dtype=sample.dtype, device=sample.device)
         for k in range(0, len(boxes), self.batch):
             group = boxes[k:k + self.batch]
@@ -168,7 +168,7 @@ class TiledDenoiser(nn.Module):
                     out[..., y:y + h, x:x + w] += pred[n * B:(n + 1) * B] * wt; weight[y:y + h, x:x + w] += wt
         return out / weight
 
-# %% ../../nbs/image/02_sr.ipynb #cc5d0dab
+# %% ../../nbs/image/02_sr.ipynb #71bdc8c0
 def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in [0, 1]
                    num_steps:int=20, seed:int=0, sampler:str='ddim', # a core sampler name
                    noise_level:float=0.0, # conditioning-noise level for noisy inputs (0: clean bicubic inputs)
@@ -190,7 +190,7 @@ def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in 
     out = model.from_state(x, up)
     return out[0] if single else out
 
-# %% ../../nbs/image/02_sr.ipynb #384d461b
+# %% ../../nbs/image/02_sr.ipynb #6aeb85cd
 def _sr_config(m:SRDiffusion) -> dict:
     return {'scale': m.scale, 'residual_scale': m.residual_scale, 'aug_max': m.aug_max, 'aug_prob': m.aug_prob,
             'unet': {k: v for k, v in dict(m.denoiser.unet.config).items() if not k.startswith('_')}}
@@ -210,7 +210,7 @@ def _load_sr(cls, path) -> SRDiffusion:
 SRDiffusion.save_pretrained = _save_sr
 SRDiffusion.from_pretrained = classmethod(_load_sr)
 
-# %% ../../nbs/image/02_sr.ipynb #31857e88
+# %% ../../nbs/image/02_sr.ipynb #455b7d96
 def image_paths(folder) -> list:
     "Image files (png, jpg, jpeg, bmp, tif, tiff, webp) directly in a folder, sorted."
     folder = Path(folder)
@@ -249,3 +249,48 @@ def sr_from_run(run_dir, checkpoint=None) -> SRDiffusion: # checkpoint: a step-*
     m = SRDiffusion(SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']), StateScheduler.from_config(c['scheduler']),
                     c['residual_scale'], c['aug_max'], c['aug_prob'])
     return load_checkpoint_weights(m, run_dir, checkpoint).eval()
+
+# %% ../../nbs/image/02_sr.ipynb #c146276c
+def upscale_picture(model:SRDiffusion, pic:Picture, **kw) -> Picture: # kw: `upscale_tensor` options
+    "Upscale a `Picture` (colour by the model, alpha bicubically), keeping its form."
+    rgb = upscale_tensor(model, pic.rgb, **kw)
+    if pic.gray: rgb = rgb.mean(0, keepdim=True).expand(3, -1, -1)
+    alpha = None if pic.alpha is None else bicubic_resize(pic.alpha, rgb.shape[-2:]).clamp(0, 1)
+    return Picture(rgb, alpha, pic.gray, pic.bits)
+
+def upscale_file(model:SRDiffusion, src, dst, scale:Optional[int]=None, **kw) -> Picture: # scale: checked against the model's
+    "Read an image file, upscale it by the model's scale, write it atomically; returns the output `Picture`."
+    if scale is not None and scale != model.scale:
+        raise ValueError(f"This checkpoint upscales x{model.scale}, not x{scale}: pass --scale {model.scale}, or a checkpoint trained for x{scale} (multidiff train sr --scale {scale})")
+    out = upscale_picture(model, read_image(src), **kw)
+    from multidiff.image.io import write_image
+    write_image(out, dst)
+    return out
+
+def sr_pretrained(name:str='sr_x4') -> SRDiffusion:
+    "Load a shipped super-resolution checkpoint (safetensors and JSON only)."
+    from multidiff.core.checkpoint import pretrained_dir
+    return SRDiffusion.from_pretrained(pretrained_dir(name, 'sr_config.json'))
+
+# %% ../../nbs/image/02_sr.ipynb #af111067
+def run_sr_demo(out_dir='runs/demo/sr', photo:str='chelsea', num_steps:int=1, seed:int=0, checkpoint=None) -> dict:
+    "Upscale a degraded sample photo with the shipped x4 model; write comparison.png, upscaled.png and metrics.json."
+    import time
+    from multidiff.image.io import sample_photos, write_image
+    from multidiff.image.metrics import psnr_y, ssim_y, consistency_psnr
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    model = SRDiffusion.from_pretrained(checkpoint) if checkpoint else sr_pretrained()
+    s = model.scale
+    hr = read_image(next(p for p in sample_photos() if p.stem == photo)).rgb
+    hr = hr[:, :hr.shape[1] // s * s, :hr.shape[2] // s * s]
+    lr = degrade(hr, s); bic = bicubic_resize(lr, hr.shape[-2:]).clamp(0, 1)
+    t0 = time.perf_counter(); sr = upscale_tensor(model, lr, num_steps=num_steps, seed=seed); secs = time.perf_counter() - t0
+    write_image(Picture(sr), out / 'upscaled.png'); write_image(Picture(lr), out / 'input.png')
+    gap = torch.ones(3, hr.shape[1], 4)
+    write_image(Picture(torch.cat([bic, gap, sr, gap, hr], -1)), out / 'comparison.png')
+    q = lambda x: (x * 255).round() / 255
+    m = {'photo': photo, 'scale': s, 'input_size': list(lr.shape[-2:]), 'output_size': list(sr.shape[-2:]), 'num_steps': num_steps, 'seconds': round(secs, 2),
+         'bicubic': {'psnr_y': psnr_y(q(bic), hr, s).item(), 'ssim_y': ssim_y(q(bic), hr, s).item()},
+         'multidiff': {'psnr_y': psnr_y(q(sr), hr, s).item(), 'ssim_y': ssim_y(q(sr), hr, s).item(), 'consistency_psnr': consistency_psnr(q(sr), lr, s).item()}}
+    write_json(out / 'metrics.json', m)
+    return m

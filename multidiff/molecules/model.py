@@ -23,10 +23,12 @@ from ..core.scheduler import StateScheduler
 from ..core.model import DiffusionModel
 from ..core.sampling import sample
 from ..core.trainer import Trainer, TrainConfig, load_checkpoint_weights
-from ..core.checkpoint import write_json, replace_dir
+from ..core.checkpoint import write_json, replace_dir, pretrained_dir
 from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_distribution, sample_atom_counts,
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
-from .denoiser import GraphTransformer, ValenceMask, ValenceGuard
+from ..core.first_hitting import first_hitting_sample
+from ..core.first_hitting import first_hitting_sample
+from .denoiser import GraphTransformer, ValenceMask, ValenceGuard, max_valences, resolve_new_bonds, max_valences, resolve_new_bonds
 
 # %% ../../nbs/molecules/03_model.ipynb #90e46587
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
@@ -267,6 +269,7 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
                      scaffold:Optional[str]=None, # SMILES of a substructure every sample keeps
                      atom_counts=None, # atoms per graph (an int or n ints); default: drawn from the training distribution
                      valence_mask:Optional[bool]=None, # constrain valences; default: on for masked diffusion (the only kind it applies to)
+                     sampler:Optional[str]=None, # 'first-hitting' (default for masked models: one reveal per network call) or 'grid' (the core loop)
                      batch_size:int=1000, progress:bool=False) -> list: # n SMILES or 'INVALID'
     "Generate `n` molecules as canonical SMILES (all fragments, joined by '.'), 'INVALID' where RDKit rejects the graph."
     if n < 1: raise ValueError(f"n must be >= 1, got {n}")
@@ -276,6 +279,9 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     masked = model.denoiser.masked
     if valence_mask is None: valence_mask = masked
     if valence_mask and not masked: raise ValueError("valence_mask needs masked (absorbing) diffusion, where a revealed atom or bond is final; this model uses another transition")
+    sampler = sampler or ('first-hitting' if masked else 'grid')
+    if sampler not in ('first-hitting', 'grid'): raise ValueError(f"sampler must be 'first-hitting' or 'grid', got {sampler!r}")
+    if sampler == 'first-hitting' and not masked: raise ValueError("The first-hitting sampler needs masked (absorbing) diffusion; use sampler='grid' for this model")
     if scaffold is not None: known, mask, k = scaffold_state(scaffold, vocab, n, masked)
     if atom_counts is None: counts = _draw_counts(model, n, seed, max(1, k))
     else:
@@ -286,10 +292,22 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     cond = model.condition(n, **properties) if properties else None
     denoiser = ValenceMask(model.denoiser, vocab.atoms) if valence_mask else model.denoiser
     A = len(vocab.atoms) + masked
-    sched = ValenceGuard(model.scheduler, vocab.atoms) if valence_mask else model.scheduler
-    x = sample(denoiser, sched, {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + masked)}, num_steps=num_steps, seed=seed,
-               carry={'node_mask': node_mask}, cond=cond, null_cond=model.null_cond, guidance_scale=guidance_scale,
-               known=known, known_mask=mask, noise_known=not masked, batch_size=batch_size, progress=progress)
+    shape = {'X': (n, N, A), 'E': (n, N, N, len(BOND_TYPES) + masked)}
+    if sampler == 'first-hitting':  # chunked here, as `sample` chunks: sample i still uses seed + i
+        maxval = max_valences(vocab.atoms)
+        guard = (lambda before, after, p0, gens: resolve_new_bonds(after, before, p0, maxval, gens)) if valence_mask else None
+        rows = lambda d, a, b: None if d is None else {k: v[a:b] for k, v in d.items()}
+        parts = [first_hitting_sample(denoiser, model.scheduler, {k: (min(n, a + batch_size) - a, *v[1:]) for k, v in shape.items()}, num_steps,
+                                      seed=seed + a, cond=None if cond is None else cond[a:a + batch_size], null_cond=model.null_cond,
+                                      guidance_scale=guidance_scale, carry={'node_mask': node_mask[a:a + batch_size]},
+                                      known=rows(known, a, a + batch_size), known_mask=rows(mask, a, a + batch_size), after_reveal=guard, progress=progress)
+                 for a in range(0, n, batch_size)]
+        x = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    else:
+        sched = ValenceGuard(model.scheduler, vocab.atoms) if valence_mask else model.scheduler
+        x = sample(denoiser, sched, shape, num_steps=num_steps, seed=seed,
+                   carry={'node_mask': node_mask}, cond=cond, null_cond=model.null_cond, guidance_scale=guidance_scale,
+                   known=known, known_mask=mask, noise_known=not masked, batch_size=batch_size, progress=progress)
     if masked: x = drop_mask_token(x)
     return graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab)
 
@@ -308,12 +326,8 @@ def keeps_scaffold(smiles:str, scaffold:str) -> bool:
 
 # %% ../../nbs/molecules/03_model.ipynb #64092a6c
 def pretrained_path(name:str='molecules_qm9') -> Path:
-    "The folder of a checkpoint shipped inside the package."
-    import multidiff
-    path = Path(multidiff.__file__).resolve().parent / 'pretrained' / name
-    if not (path / 'molecules_config.json').exists():
-        raise FileNotFoundError(f"No shipped checkpoint {name!r} at {path}: reinstall multidiff from a full checkout, or pass your own (--checkpoint DIR)")
-    return path
+    "The folder of a molecule checkpoint shipped inside the package."
+    return pretrained_dir(name, 'molecules_config.json')
 
 def load_pretrained(name:str='molecules_qm9') -> MoleculeDiffusion:
     "Load a shipped molecule checkpoint (safetensors and JSON only)."

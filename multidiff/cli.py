@@ -180,7 +180,8 @@ def _upscale(a):
 
 # modality -> (help, add arguments, run); modality notebooks add their entries
 TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
-         'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules)}
+         'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),
+         'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)", _train_sr_args, _train_sr)}
 SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG", _sample_digits_args, _sample_digits),
           'molecules': ("molecules as SMILES, one line per generated graph (INVALID where RDKit rejects it)", _sample_molecules_args, _sample_molecules)}
 

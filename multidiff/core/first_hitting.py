@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['token_positions', 'reveal_schedule', 'first_hitting_sample']
 
-# %% ../../nbs/core/14_first_hitting.ipynb #e1459f3f
+# %% ../../nbs/core/14_first_hitting.ipynb #ea00b7f4
 from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ from .scheduler import StateScheduler
 from .sampling import as_state_scheduler, guided_prediction
 from .state import finalize, padding_mask, rand
 
-# %% ../../nbs/core/14_first_hitting.ipynb #f6fe5417
+# %% ../../nbs/core/14_first_hitting.ipynb #b826f0ff
 def _mask_class(s) -> int:
     "The absorbing class of a masked categorical scheduler (raises for other schedulers)."
     if not isinstance(s, CategoricalScheduler) or s.transition != 'absorbing':
@@ -38,7 +38,7 @@ def token_positions(x:dict, spec:dict, keys) -> dict:
         out[k] = tok
     return out
 
-# %% ../../nbs/core/14_first_hitting.ipynb #75939fa6
+# %% ../../nbs/core/14_first_hitting.ipynb #5b503fdf
 def reveal_schedule(tokens:dict, scheds:dict, num_steps:int, generator) -> tuple:
     "({entry: step index per token, -1 elsewhere}, times [B, S]): each sample's tokens in hitting-time order, in at most `num_steps` equal groups."
     keys = list(tokens); B = next(iter(tokens.values())).shape[0]
@@ -47,7 +47,7 @@ def reveal_schedule(tokens:dict, scheds:dict, num_steps:int, generator) -> tuple
     # hitting time of each token in its own entry's schedule: the first t with 1 - ᾱ_t >= u
     times = torch.cat([torch.searchsorted((1 - scheds[k].alphas_cumprod.float()).contiguous(), u_k.contiguous()).clamp_max(scheds[k].num_train_timesteps - 1)
                        for k, u_k in zip(keys, u.split([tokens[k][0].numel() for k in keys], 1))], 1)
-    key = torch.where(flat, u, torch.full_like(u, -1.0))
+    key = torch.where(flat, times + u, torch.full_like(u, -1.0))  # by hitting time (entries may have different schedules), u breaks ties
     order = torch.sort(key, dim=1, descending=True, stable=True).indices  # latest hitting time first: revealed first
     L = flat.sum(1)
     S = torch.minimum(L, torch.tensor(num_steps))
@@ -62,7 +62,7 @@ def reveal_schedule(tokens:dict, scheds:dict, num_steps:int, generator) -> tuple
     sizes = [tokens[k][0].numel() for k in keys]
     return {k: s.reshape(tokens[k].shape) for k, s in zip(keys, step.split(sizes, 1))}, t_step
 
-# %% ../../nbs/core/14_first_hitting.ipynb #5de2b4ab
+# %% ../../nbs/core/14_first_hitting.ipynb #c4ad5276
 def _draw(logits:Tensor, noise:Tensor) -> Tensor:
     "Gumbel-max class draws that never pick the mask class (the last one)."
     return (logits[..., :-1].float().log_softmax(-1) + noise[..., :-1]).argmax(-1)
@@ -80,6 +80,7 @@ def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per e
     "Generate with masked diffusion by revealing each token at its own first-hitting time."
     sched = as_state_scheduler(scheduler); keys = list(sched.schedulers)
     for s in sched.schedulers.values(): _mask_class(s)
+    if num_steps < 1: raise ValueError(f"num_steps must be >= 1, got {num_steps}")
     n = next(iter(shape.values()))[0]
     gens = [torch.Generator().manual_seed(seed + i) for i in range(n)] if seed is not None else generator
     if not isinstance(gens, (list, tuple)) or len(gens) != n: raise ValueError(f"Pass `seed`, or `generator` as a list of {n} generators (one per sample)")

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Picture', 'read_image', 'picture_to_pil', 'write_image', 'bicubic_resize', 'downscale', 'degrade', 'sample_photos']
 
-# %% ../../nbs/image/00_io.ipynb #49f70e90
+# %% ../../nbs/image/00_io.ipynb #c076d8d2
 import io, os, tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-# %% ../../nbs/image/00_io.ipynb #4acba4b9
+# %% ../../nbs/image/00_io.ipynb #b72aee8b
 @dataclass
 class Picture:
     "An image as float RGB in [0, 1], its alpha, and its original form."
@@ -27,11 +27,11 @@ class Picture:
     @property
     def size(self) -> tuple: return tuple(self.rgb.shape[-2:]) # (H, W)
 
-# %% ../../nbs/image/00_io.ipynb #f5d4300d
+# %% ../../nbs/image/00_io.ipynb #d8338063
 def _as_picture(im:Image.Image) -> Picture:
     if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
-    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):  # 16-bit (or 32-bit int) grayscale
-        a = np.asarray(im, dtype=np.float32) / (65535.0 if im.mode != 'I' or np.asarray(im).max() > 255 else 255.0)
+    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):  # 16-bit grayscale ('I' is how Pillow opens 16-bit PGM, and PNG in older versions)
+        a = np.asarray(im, dtype=np.float32) / 65535.0  # by the format's range, never by the data (a dark frame stays dark)
         t = torch.from_numpy(np.clip(a, 0, 1)).unsqueeze(0)
         return Picture(t.expand(3, -1, -1).contiguous(), gray=True, bits=16)
     if im.mode == 'F':
@@ -56,7 +56,7 @@ def read_image(path) -> Picture:
     except UnidentifiedImageError: raise ValueError(f"{path} is not an image Pillow can read (PNG, JPEG, TIFF, BMP, WebP, GIF, ...)") from None
     except OSError as e: raise ValueError(f"{path} could not be decoded, probably truncated or corrupt ({e}); re-export or re-download it") from None
 
-# %% ../../nbs/image/00_io.ipynb #aee38945
+# %% ../../nbs/image/00_io.ipynb #80d3607c
 def picture_to_pil(p:Picture) -> Image.Image:
     "The PIL image of a `Picture`, in its original form (L, RGB, RGBA, LA or 16-bit grayscale)."
     if p.gray and p.bits == 16:
@@ -66,18 +66,22 @@ def picture_to_pil(p:Picture) -> Image.Image:
     a = (chans.clamp(0, 1).permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
     return Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a)
 
+_EIGHT_BIT_OPAQUE = ('JPEG', 'BMP')  # formats without alpha or 16-bit gray: written as 8-bit L / RGB
+
 def write_image(p:Picture, path, **save_kw):
-    "Save a `Picture` atomically (format from the suffix)."
+    "Save a `Picture` atomically (format from the suffix; JPEG and BMP get 8-bit output without alpha)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    im = picture_to_pil(p)
+    fmt = Image.registered_extensions().get(path.suffix.lower(), 'PNG')
+    im = picture_to_pil(replace(p, alpha=None, bits=8) if fmt in _EIGHT_BIT_OPAQUE else p)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     try:
-        with os.fdopen(fd, 'wb') as f: im.save(f, format=Image.registered_extensions().get(path.suffix.lower(), 'PNG'), **save_kw)
+        with os.fdopen(fd, 'wb') as f: im.save(f, format=fmt, **save_kw)
+        umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
 
-# %% ../../nbs/image/00_io.ipynb #e65ec2f3
+# %% ../../nbs/image/00_io.ipynb #959bb7e2
 def bicubic_resize(x:Tensor, # [..., C, H, W] float
                    size:tuple) -> Tensor: # (H, W) of the output
     "Pillow bicubic resize of every channel, in float32 (antialiased when downsampling)."
@@ -93,7 +97,7 @@ def downscale(x:Tensor, scale:int) -> Tensor:
     if H % scale or W % scale: raise ValueError(f"A {H}x{W} image cannot be downscaled by {scale}: crop it to a multiple of {scale} first")
     return bicubic_resize(x, (H // scale, W // scale))
 
-# %% ../../nbs/image/00_io.ipynb #92c6d474
+# %% ../../nbs/image/00_io.ipynb #99e64263
 def degrade(hr:Tensor, # [C, H, W] float in [0, 1]
             scale:int, blur:float=0.0, # Gaussian blur sigma in HR pixels before downscaling (0: none)
             noise:float=0.0, # std of Gaussian noise added to the LR image (in [0, 1] units)
@@ -115,7 +119,7 @@ def degrade(hr:Tensor, # [C, H, W] float in [0, 1]
         lr = torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255).permute(2, 0, 1)
     return (lr * 255).round() / 255 if quantize else lr
 
-# %% ../../nbs/image/00_io.ipynb #93dbecbc
+# %% ../../nbs/image/00_io.ipynb #a33f2797
 def sample_photos() -> list:
     "Paths of the project's sample photos: `data/photos/*.png` in a source checkout."
     import multidiff

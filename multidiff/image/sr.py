@@ -6,7 +6,7 @@
 __all__ = ['sr_unet', 'SRDenoiser', 'SRDiffusion', 'sr_model', 'SRPairs', 'TiledDenoiser', 'upscale_tensor', 'image_paths',
            'train_sr', 'sr_from_run', 'upscale_picture', 'upscale_file', 'sr_pretrained', 'run_sr_demo']
 
-# %% ../../nbs/image/02_sr.ipynb #a548bdc5
+# %% ../../nbs/image/02_sr.ipynb #1d43ba3f
 import json, math
 from pathlib import Path
 from typing import Optional
@@ -22,7 +22,7 @@ from ..core.state import randn, rand
 from ..core.checkpoint import write_json, replace_dir
 from .io import Picture, bicubic_resize, degrade, read_image
 
-# %% ../../nbs/image/02_sr.ipynb #dc9e76d0
+# %% ../../nbs/image/02_sr.ipynb #2d6949d8
 def sr_unet(scale:int=4, # the upscaling factor (the fold)
             channels:tuple=(64, 128, 256), # UNet widths, one per resolution level
             layers_per_block:int=2, attention:bool=False, # self-attention in the lowest-resolution block
@@ -55,7 +55,7 @@ class SRDenoiser(nn.Module):
         out = self.unet(F.pixel_unshuffle(x, self.scale), t, class_labels=aug.to(x.device) * 1000).sample
         return F.pixel_shuffle(out, self.scale)[..., :H, :W]
 
-# %% ../../nbs/image/02_sr.ipynb #11d1c337
+# %% ../../nbs/image/02_sr.ipynb #add519d3
 class SRDiffusion(DiffusionModel):
     "An x`scale` super-resolution diffusion model: batches are {'hr', 'up'} in [0, 1]; the state is the scaled residual."
     def __init__(self, denoiser:SRDenoiser, scheduler, residual_scale:float=4.0, # state = residual_scale * (hr - up) in [-1, 1] units
@@ -79,15 +79,15 @@ class SRDiffusion(DiffusionModel):
         aug = torch.where(u[:, 0] < self.aug_prob, u[:, 1] * self.aug_max, torch.zeros_like(u[:, 1]))
         return super().forward((self.to_state(hr, up), self.condition(up, aug, generator)), generator)
 
-# %% ../../nbs/image/02_sr.ipynb #07f994ff
+# %% ../../nbs/image/02_sr.ipynb #73326335
 def sr_model(scale:int=4, channels:tuple=(64, 128, 256), layers_per_block:int=2, attention:bool=False,
              prediction_type:str='v_prediction', schedule:str='cosine', num_train_timesteps:int=1000,
              residual_scale:float=4.0, aug_max:float=0.1, aug_prob:float=0.5, seed:int=0) -> SRDiffusion:
     "An untrained `SRDiffusion`."
-    sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type)
+    sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type, clip_sample=False)  # the state exceeds [-1, 1]
     return SRDiffusion(SRDenoiser(sr_unet(scale, channels, layers_per_block, attention, seed), scale), sched, residual_scale, aug_max, aug_prob)
 
-# %% ../../nbs/image/02_sr.ipynb #1e2cf334
+# %% ../../nbs/image/02_sr.ipynb #0cf8390d
 class SRPairs(torch.utils.data.Dataset):
     "Random HR crops and their bicubic-upsampled LR inputs: {'hr', 'up'} [3, crop, crop] in [0, 1]."
     def __init__(self, images:list, # [3, H, W] float tensors in [0, 1] (or paths)
@@ -116,7 +116,7 @@ class SRPairs(torch.utils.data.Dataset):
         lr = degrade(hr, self.scale, **kw)
         return {'hr': hr, 'up': bicubic_resize(lr, (self.crop, self.crop))}
 
-# %% ../../nbs/image/02_sr.ipynb #b029324a
+# %% ../../nbs/image/02_sr.ipynb #d458ecaf
 def _starts(size:int, tile:int, overlap:int) -> list:
     if size <= tile: return [0]
     n = math.ceil((size - overlap) / (tile - overlap))
@@ -168,7 +168,7 @@ class TiledDenoiser(nn.Module):
                     out[..., y:y + h, x:x + w] += pred[n * B:(n + 1) * B] * wt; weight[y:y + h, x:x + w] += wt
         return out / weight
 
-# %% ../../nbs/image/02_sr.ipynb #71bdc8c0
+# %% ../../nbs/image/02_sr.ipynb #7a6384f2
 def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in [0, 1]
                    num_steps:int=20, seed:int=0, sampler:str='ddim', # a core sampler name
                    noise_level:float=0.0, # conditioning-noise level for noisy inputs (0: clean bicubic inputs)
@@ -182,15 +182,16 @@ def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in 
     s = model.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
     up = bicubic_resize(lr, (H, W))
     den = TiledDenoiser(model.denoiser, tile, overlap, tile_batch, multiple=s)
-    sched = model.scheduler.schedulers['_'].with_sampler(sampler, timestep_spacing='trailing') if sampler else model.scheduler
+    # clip_sample off: diffusers' default clamps x0 to [-1, 1], which would cap the residual at 1 / (2 * residual_scale)
+    sched = model.scheduler.schedulers['_'].with_sampler(sampler, timestep_spacing='trailing', clip_sample=False) if sampler else model.scheduler
     cond = model.condition(up, torch.full((len(lr),), float(noise_level)) if noise_level else None,
-                           torch.Generator().manual_seed(seed + 10 ** 6))
+                           [torch.Generator().manual_seed(seed + 10 ** 6 + i) for i in range(len(lr))])  # per image, as the noise
     with torch.no_grad():
         x = sample(den, sched, (len(lr), 3, H, W), num_steps=num_steps, seed=seed, cond=cond, progress=progress)
     out = model.from_state(x, up)
     return out[0] if single else out
 
-# %% ../../nbs/image/02_sr.ipynb #6aeb85cd
+# %% ../../nbs/image/02_sr.ipynb #269aa920
 def _sr_config(m:SRDiffusion) -> dict:
     return {'scale': m.scale, 'residual_scale': m.residual_scale, 'aug_max': m.aug_max, 'aug_prob': m.aug_prob,
             'unet': {k: v for k, v in dict(m.denoiser.unet.config).items() if not k.startswith('_')}}
@@ -210,7 +211,7 @@ def _load_sr(cls, path) -> SRDiffusion:
 SRDiffusion.save_pretrained = _save_sr
 SRDiffusion.from_pretrained = classmethod(_load_sr)
 
-# %% ../../nbs/image/02_sr.ipynb #455b7d96
+# %% ../../nbs/image/02_sr.ipynb #53fd3923
 def image_paths(folder) -> list:
     "Image files (png, jpg, jpeg, bmp, tif, tiff, webp) directly in a folder, sorted."
     folder = Path(folder)
@@ -250,7 +251,7 @@ def sr_from_run(run_dir, checkpoint=None) -> SRDiffusion: # checkpoint: a step-*
                     c['residual_scale'], c['aug_max'], c['aug_prob'])
     return load_checkpoint_weights(m, run_dir, checkpoint).eval()
 
-# %% ../../nbs/image/02_sr.ipynb #c146276c
+# %% ../../nbs/image/02_sr.ipynb #4258b480
 def upscale_picture(model:SRDiffusion, pic:Picture, **kw) -> Picture: # kw: `upscale_tensor` options
     "Upscale a `Picture` (colour by the model, alpha bicubically), keeping its form."
     rgb = upscale_tensor(model, pic.rgb, **kw)
@@ -272,7 +273,7 @@ def sr_pretrained(name:str='sr_x4') -> SRDiffusion:
     from multidiff.core.checkpoint import pretrained_dir
     return SRDiffusion.from_pretrained(pretrained_dir(name, 'sr_config.json'))
 
-# %% ../../nbs/image/02_sr.ipynb #af111067
+# %% ../../nbs/image/02_sr.ipynb #78c1cbe6
 def run_sr_demo(out_dir='runs/demo/sr', photo:str='chelsea', num_steps:int=1, seed:int=0, checkpoint=None) -> dict:
     "Upscale a degraded sample photo with the shipped x4 model; write comparison.png, upscaled.png and metrics.json."
     import time

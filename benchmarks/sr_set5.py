@@ -34,7 +34,8 @@ def scores(outs, pairs, scale):
 def diffusers_loop(model: SRDiffusion, lr, steps, seed):
     "The baseline: a hand-written diffusers loop with the same denoiser, scheduler class/config and steps."
     from diffusers import DDIMScheduler
-    sched = DDIMScheduler.from_config(model.scheduler.schedulers['_'].inner.config, timestep_spacing='trailing')
+    # the same solver settings as `upscale_tensor`: trailing spacing, no x0 clipping (the residual state exceeds [-1, 1])
+    sched = DDIMScheduler.from_config(model.scheduler.schedulers['_'].inner.config, timestep_spacing='trailing', clip_sample=False)
     sched.set_timesteps(steps)
     s = model.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
     up = bicubic_resize(lr[None], (H, W)); cond = model.condition(up)

@@ -11,7 +11,7 @@ from . import __version__
 
 # %% ../nbs/cli.ipynb #5c6a3960
 def _demo_args(p):
-    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/, sr/')
+    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/, sr/, audio/')
     p.add_argument('--steps', type=int, default=400, help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=int, default=25, help='sampling steps')
     p.add_argument('--sampler', default='dpm++', help='sampler: ddpm, ddim, dpm++, euler, heun, unipc, ...')
@@ -36,6 +36,9 @@ def _demo_run(a):
     print(f"  super-resolution: wrote {a.out}/sr/comparison.png (bicubic | multidiff x{ms['scale']} | original), upscaled.png, metrics.json; "
           f"{ms['input_size'][1]}x{ms['input_size'][0]} -> {ms['output_size'][1]}x{ms['output_size'][0]} in {ms['seconds']} s, "
           f"PSNR-Y {ms['multidiff']['psnr_y']:.2f} dB (bicubic {ms['bicubic']['psnr_y']:.2f})")
+    from multidiff.audio.model import run_audio_demo
+    ma = run_audio_demo(f"{a.out}/audio", seed=a.seed)
+    print(f"  audio: wrote {a.out}/audio/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; real-time factor {ma['real_time_factor']}")
 
 def _train_common(p):
     "Options every `multidiff train <modality>` shares."
@@ -178,12 +181,50 @@ def _upscale(a):
     out = upscale_file(model, a.input, a.output, scale=a.scale, num_steps=a.steps, seed=a.seed, tile=a.tile, noise_level=a.noise_level)
     print(f"multidiff upscale: wrote {a.output} ({out.size[1]}x{out.size[0]}, x{model.scale})")
 
+def _train_audio_args(p):
+    _train_common(p)
+    p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
+    p.add_argument('--fold', type=int, default=4, help='space-to-depth fold of the mel image (fewer pixels for the UNet)')
+
+def _train_audio(a):
+    from multidiff.audio.model import train_audio, speech_sample_path
+    cfg = train_options(a)
+    model, trainer = train_audio(a.data or speech_sample_path(), a.out, steps=cfg.pop('steps', 2000), batch_size=cfg.pop('batch_size', 32),
+                                 lr=cfg.pop('lr', 5e-4), seed=a.seed, resume=a.resume, progress=not a.no_progress, config=cfg,
+                                 channels=tuple(int(c) for c in a.channels.split(',')), fold=a.fold)
+    model.save_pretrained(f"{a.out}/final")
+    print(f"multidiff train audio: step {trainer.step}; EMA model in {a.out}/final")
+
+def _sample_audio_args(p):
+    p.add_argument('--out', required=True, help='output folder: N WAV files, {label}_{i}.wav (uncond_{i}.wav without --label)')
+    p.add_argument('--n', type=int, default=1, help='how many clips')
+    p.add_argument('--label', type=int, default=None, help='the class (a digit for the shipped model); omit for unconditional samples')
+    p.add_argument('--checkpoint', default=None, help='a model folder from `multidiff train audio` (default: the shipped FSDD model)')
+    p.add_argument('--steps', type=int, default=25, help='sampling steps')
+    p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
+    p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance scale with --label (1 = none)')
+    p.add_argument('--seed', type=int, default=0, help='clip i uses seed + i: same seed, same output')
+    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+
+def _sample_audio(a):
+    from pathlib import Path
+    from multidiff.audio.model import AudioDiffusion, audio_pretrained, generate_audio, write_wav
+    if a.n < 1: raise SystemExit(f"--n must be >= 1, got {a.n}")
+    model = AudioDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else audio_pretrained()
+    waves = generate_audio(model, None if a.label is None else [a.label] * a.n, a.n, num_steps=a.steps, seed=a.seed, sampler=a.sampler,
+                           guidance_scale=a.guidance_scale, progress=not a.no_progress)
+    stem = 'uncond' if a.label is None else str(a.label)
+    for i, w in enumerate(waves): write_wav(Path(a.out) / f"{stem}_{i:03d}.wav", w, model.codec.sample_rate)
+    print(f"multidiff sample audio: wrote {a.n} WAV file(s) ({model.codec.seconds:.3f} s, {model.codec.sample_rate} Hz) to {a.out}")
+
 # modality -> (help, add arguments, run); modality notebooks add their entries
 TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
          'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),
-         'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)", _train_sr_args, _train_sr)}
+         'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)", _train_sr_args, _train_sr),
+         'audio': ("class-conditional audio clips as mel spectrograms (--data: a folder with manifest.csv or {label}_*.wav files; default: data/speech_digits)", _train_audio_args, _train_audio)}
 SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG", _sample_digits_args, _sample_digits),
-          'molecules': ("molecules as SMILES, one line per generated graph (INVALID where RDKit rejects it)", _sample_molecules_args, _sample_molecules)}
+          'molecules': ("molecules as SMILES, one line per generated graph (INVALID where RDKit rejects it)", _sample_molecules_args, _sample_molecules),
+          'audio': ("audio clips as WAV files, of one class (--label) or unconditional", _sample_audio_args, _sample_audio)}
 
 def _modality_command(table, verb):
     "A subcommand whose first argument picks the modality from `table`."
@@ -192,7 +233,7 @@ def _modality_command(table, verb):
         for name, (help_, add_args, _) in table.items(): add_args(sub.add_parser(name, help=help_, description=help_))
     return add, lambda a: table[a.modality][2](a)
 
-COMMANDS = {'demo': ("The main job: train the core's worked example (8x8 digits) for about a minute; sample the shipped molecule model; upscale a photo with the shipped SR model; write images and metrics", _demo_args, _demo_run),
+COMMANDS = {'demo': ("The main job: train the core's worked example (8x8 digits) for about a minute; sample the shipped molecule model; upscale a photo with the shipped SR model; speak digits with the shipped audio model; write images, WAV files and metrics", _demo_args, _demo_run),
             'train': ("Train a model for a modality (checkpoints, exact --resume, logs)", *_modality_command(TRAIN, 'train')),
             'sample': ("Sample from a trained model of a modality", *_modality_command(SAMPLE, 'sample')),
             'upscale': ("Upscale an image with a super-resolution model (default: the shipped x4 one)", _upscale_args, _upscale)}

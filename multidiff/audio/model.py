@@ -4,10 +4,12 @@
 
 # %% auto #0
 __all__ = ['AUDIO_EXTENSIONS', 'clip_table', 'load_clips', 'audio_unet', 'AudioDiffusion', 'audio_model', 'audio_pretrained',
-           'generate_mels', 'generate_audio', 'inpaint', 'train_audio', 'audio_from_run']
+           'generate_mels', 'generate_audio', 'inpaint', 'train_audio', 'audio_from_run', 'write_wav',
+           'speech_sample_path', 'mel_strip', 'run_audio_demo']
 
-# %% ../../nbs/audio/01_model.ipynb #fed84f32
+# %% ../../nbs/audio/01_model.ipynb #088ac945
 import csv, json, re, warnings
+import numpy as np
 from pathlib import Path
 from typing import Optional
 import torch
@@ -191,3 +193,44 @@ def audio_from_run(run_dir, checkpoint=None) -> AudioDiffusion: # checkpoint: a 
     c = json.loads((run_dir / 'audio_config.json').read_text())
     m = audio_model(MelCodec(**c['codec']), c['num_classes'], seed=c['seed'], **c['arch'])
     return load_checkpoint_weights(m, run_dir, checkpoint).eval()
+
+# %% ../../nbs/audio/01_model.ipynb #874a5fa7
+def write_wav(path, wave:Tensor, sample_rate:int) -> Path: # wave [samples], clipped to [-1, 1]
+    "Write a mono 16-bit WAV atomically."
+    import os, soundfile as sf
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp')
+    try: sf.write(tmp, wave.detach().float().clamp(-1, 1).cpu().numpy(), sample_rate, subtype='PCM_16', format='WAV'); os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
+def speech_sample_path() -> Path:
+    "The project's espeak-ng spoken digits: `data/speech_digits` in a source checkout."
+    import multidiff
+    root = Path(multidiff.__file__).resolve().parent.parent / 'data' / 'speech_digits'
+    if not (root / 'manifest.csv').exists(): raise FileNotFoundError(f"{root} not found: the sample clips ship in a source checkout of multidiff (data/speech_digits); pass your own --data folder")
+    return root
+
+def mel_strip(mels:Tensor, gap:int=2) -> np.ndarray: # [N, 1, n_mels, frames] in [-1, 1]
+    "Spectrograms side by side, low frequencies at the bottom, as a [n_mels, width] array in [0, 1] (for plt.imshow / imsave)."
+    cols = []
+    for m in mels: cols += [m[0].flip(0), torch.ones(m.shape[-2], gap)]
+    return ((torch.cat(cols[:-1], 1) + 1) / 2).clamp(0, 1).numpy()
+
+# %% ../../nbs/audio/01_model.ipynb #2e071052
+def run_audio_demo(out_dir='runs/demo/audio', num_steps:int=25, seed:int=0, guidance_scale:float=2.0, checkpoint=None) -> dict:
+    "Generate digits 0-9 with the shipped (or given) model; write digit_{d}.wav, spectrograms.png and metrics.json."
+    import time
+    import matplotlib.pyplot as plt
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    model = AudioDiffusion.from_pretrained(checkpoint) if checkpoint else audio_pretrained()
+    labels = list(range(model.num_classes))
+    t0 = time.perf_counter(); mels = generate_mels(model, labels, num_steps=num_steps, seed=seed, guidance_scale=guidance_scale)
+    t1 = time.perf_counter(); waves = model.codec.decode(mels); t2 = time.perf_counter()
+    files = [write_wav(out / f'digit_{d}.wav', w, model.codec.sample_rate).name for d, w in zip(labels, waves)]
+    plt.imsave(out / 'spectrograms.png', mel_strip(mels), cmap='magma')
+    m = {'files': files, 'labels': labels, 'num_steps': num_steps, 'guidance_scale': guidance_scale, 'seed': seed,
+         'generate_seconds': round(t1 - t0, 2), 'inversion_seconds': round(t2 - t1, 2), 'audio_seconds': round(len(labels) * model.codec.seconds, 3),
+         'real_time_factor': round((t2 - t0) / (len(labels) * model.codec.seconds), 3)}
+    write_json(out / 'metrics.json', m)
+    return m

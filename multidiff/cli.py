@@ -11,7 +11,7 @@ from . import __version__
 
 # %% ../nbs/cli.ipynb #5c6a3960
 def _demo_args(p):
-    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/, sr/, audio/')
+    p.add_argument('--out', default='runs/demo', help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/, sr/, audio/, video/')
     p.add_argument('--steps', type=int, default=400, help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=int, default=25, help='sampling steps')
     p.add_argument('--sampler', default='dpm++', help='sampler: ddpm, ddim, dpm++, euler, heun, unipc, ...')
@@ -39,6 +39,10 @@ def _demo_run(a):
     from multidiff.audio.model import run_audio_demo
     ma = run_audio_demo(f"{a.out}/audio", seed=a.seed)
     print(f"  audio: wrote {a.out}/audio/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; real-time factor {ma['real_time_factor']}")
+    from multidiff.video.model import run_video_demo
+    mv = run_video_demo(f"{a.out}/video", seed=a.seed)
+    print(f"  video: wrote {a.out}/video/generated.gif, predicted.gif (5 given frames, {mv['frames'] - 5} predicted), truth.gif, .mp4 and .npy of each, frames.png, metrics.json; "
+          f"prediction SSIM {mv['prediction']['ssim']:.2f} (copy-last-frame {mv['copy_last_frame']['ssim']:.2f})")
 
 def _train_common(p):
     "Options every `multidiff train <modality>` shares."
@@ -217,14 +221,69 @@ def _sample_audio(a):
     for i, w in enumerate(waves): write_wav(Path(a.out) / f"{stem}_{i:03d}.wav", w, model.codec.sample_rate)
     print(f"multidiff sample audio: wrote {a.n} WAV file(s) ({model.codec.seconds:.3f} s, {model.codec.sample_rate} Hz) to {a.out}")
 
+def _train_video_args(p):
+    _train_common(p)
+    p.add_argument('--frames', type=int, default=16, help='frames per training window')
+    p.add_argument('--size', type=int, default=32, help='canvas size in pixels')
+    p.add_argument('--digit-size', type=int, default=14, help='digit size in pixels (Moving MNIST)')
+    p.add_argument('--step', type=float, default=1.8, help='pixels a digit moves per frame')
+    p.add_argument('--stochastic', action='store_true', help='the stochastic variant: new random direction and speed at each bounce')
+    p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
+
+def _train_video(a):
+    from multidiff.video.data import MovingDigits, mnist_digits, sklearn_digits
+    from multidiff.video.model import train_video
+    from PIL import Image
+    import numpy as np
+    cfg = train_options(a)
+    if a.data:  # a folder of MNIST idx files: digits resized to --digit-size
+        ims = mnist_digits(a.data)[0]
+        ims = np.stack([np.asarray(Image.fromarray(i).resize((a.digit_size, a.digit_size), Image.BICUBIC)) for i in ims])
+    else: ims = sklearn_digits(a.digit_size)[0]
+    steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
+    data = MovingDigits(ims, canvas=a.size, frames=a.frames, step=a.step, stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
+    model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed, resume=a.resume,
+                                 progress=not a.no_progress, config=cfg, channels=tuple(int(c) for c in a.channels.split(',')))
+    model.save_pretrained(f"{a.out}/final")
+    print(f"multidiff train video: step {trainer.step}; EMA model in {a.out}/final")
+
+def _sample_video_args(p):
+    p.add_argument('--out', required=True, help='output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip')
+    p.add_argument('--n', type=int, default=1, help='how many clips')
+    p.add_argument('--frames', type=int, default=16, help='frames per clip (longer than the window: autoregressive)')
+    p.add_argument('--context', default=None, help='a .npy of given first frames (uint8, T x H x W): predict what follows, keeping them unchanged')
+    p.add_argument('--checkpoint', default=None, help='a model folder from `multidiff train video` (default: the shipped Moving MNIST model)')
+    p.add_argument('--steps', type=int, default=25, help='sampling steps')
+    p.add_argument('--seed', type=int, default=0, help='same seed, same output')
+    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+
+def _sample_video(a):
+    from pathlib import Path
+    import numpy as np, torch
+    from multidiff.video.model import VideoDiffusion, video_pretrained, generate_video, predict_video
+    from multidiff.video.data import read_clip, write_gif
+    if a.n < 1: raise SystemExit(f"--n must be >= 1, got {a.n}")
+    model = VideoDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else video_pretrained()
+    if a.context:
+        ctx = torch.from_numpy(read_clip(a.context))
+        clips = predict_video(model, ctx[None].expand(a.n, *ctx.shape), a.frames, num_steps=a.steps, seed=a.seed, progress=not a.no_progress)
+    else: clips = generate_video(model, a.n, a.frames, num_steps=a.steps, seed=a.seed, progress=not a.no_progress)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    for i, c in enumerate(clips):
+        tmp = out / f".clip_{i:03d}.tmp.npy"; np.save(tmp, c.numpy()); tmp.replace(out / f"clip_{i:03d}.npy")
+        write_gif(c, out / f"clip_{i:03d}.gif", scale=4)
+    print(f"multidiff sample video: wrote {a.n} clip(s) of {clips.shape[1]} frames ({clips.shape[2]}x{clips.shape[3]}) to {a.out}")
+
 # modality -> (help, add arguments, run); modality notebooks add their entries
 TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
          'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),
          'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)", _train_sr_args, _train_sr),
-         'audio': ("class-conditional audio clips as mel spectrograms (--data: a folder with manifest.csv or {label}_*.wav files; default: data/speech_digits)", _train_audio_args, _train_audio)}
+         'audio': ("class-conditional audio clips as mel spectrograms (--data: a folder with manifest.csv or {label}_*.wav files; default: data/speech_digits)", _train_audio_args, _train_audio),
+         'video': ("Moving MNIST clips by masked space-time diffusion (--data: a folder with MNIST idx files; default: scikit-learn's digits)", _train_video_args, _train_video)}
 SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG", _sample_digits_args, _sample_digits),
           'molecules': ("molecules as SMILES, one line per generated graph (INVALID where RDKit rejects it)", _sample_molecules_args, _sample_molecules),
-          'audio': ("audio clips as WAV files, of one class (--label) or unconditional", _sample_audio_args, _sample_audio)}
+          'audio': ("audio clips as WAV files, of one class (--label) or unconditional", _sample_audio_args, _sample_audio),
+          'video': ("video clips as .npy and .gif; with --context, the frames that follow given ones", _sample_video_args, _sample_video)}
 
 def _modality_command(table, verb):
     "A subcommand whose first argument picks the modality from `table`."
@@ -233,7 +292,7 @@ def _modality_command(table, verb):
         for name, (help_, add_args, _) in table.items(): add_args(sub.add_parser(name, help=help_, description=help_))
     return add, lambda a: table[a.modality][2](a)
 
-COMMANDS = {'demo': ("The main job: train the core's worked example (8x8 digits) for about a minute; sample the shipped molecule model; upscale a photo with the shipped SR model; speak digits with the shipped audio model; write images, WAV files and metrics", _demo_args, _demo_run),
+COMMANDS = {'demo': ("The main job: train the core's worked example (8x8 digits) for about a minute; sample the shipped molecule model; upscale a photo with the shipped SR model; speak digits with the shipped audio model; generate and predict Moving MNIST clips with the shipped video model; write images, WAV files, GIF/MP4 clips and metrics", _demo_args, _demo_run),
             'train': ("Train a model for a modality (checkpoints, exact --resume, logs)", *_modality_command(TRAIN, 'train')),
             'sample': ("Sample from a trained model of a modality", *_modality_command(SAMPLE, 'sample')),
             'upscale': ("Upscale an image with a super-resolution model (default: the shipped x4 one)", _upscale_args, _upscale)}

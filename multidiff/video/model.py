@@ -164,11 +164,13 @@ def video_model(frames:int=16, size:int=32, channels:tuple=(32, 64, 128), in_cha
     sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type=prediction_type)
     return VideoDiffusion(SpaceTimeUNet(channels, in_channels, attention_levels, fold=fold), sched, frames, size)
 
-# %% ../../nbs/video/01_model.ipynb #f7f89213
+# %% ../../nbs/video/01_model.ipynb #9d9591f8
 def _check_clips(model:VideoDiffusion, clips:Tensor, what:str) -> Tensor:
     if not isinstance(clips, Tensor): clips = torch.as_tensor(np.asarray(clips))
     if clips.dtype != torch.uint8: raise ValueError(f"{what} must be uint8 frames (0-255), got {clips.dtype}: convert with (x * 255).round().astype(np.uint8)")
     c = model.denoiser.config['in_channels']
+    if c == 1 and clips.shape[-1] in (3, 4) and clips.shape[-1] != model.size and clips.shape[-2] == model.size:
+        raise ValueError(f"{what} looks like colour frames {tuple(clips.shape)}, this model takes gray [T, H, W] or [B, T, H, W]: convert to gray (e.g. the mean over channels)")
     if clips.ndim == 3 + (c > 1): clips = clips[None]
     if clips.ndim != 4 + (c > 1) or (c > 1 and clips.shape[-1] != c):
         raise ValueError(f"{what} must be [T, H, W]{'' if c == 1 else f' x {c}'} or [B, T, H, W]{'' if c == 1 else f' x {c}'} for this {c}-channel model, got {tuple(clips.shape)}")

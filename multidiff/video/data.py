@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['read_idx', 'mnist_digits', 'sklearn_digits', 'trajectory', 'MovingDigits', 'write_gif', 'frame_grid', 'write_mp4',
-           'read_clip']
+           'read_clip', 'sample_clips']
 
 # %% ../../nbs/video/00_data.ipynb #1129225d
 import gzip, math, os
@@ -146,3 +146,11 @@ def read_clip(path, gray:bool=True) -> np.ndarray: # a GIF, an MP4 (or other vid
     except Exception as e:
         raise ValueError(f"{path} is not a readable clip ({type(e).__name__}: {e}); give a GIF, an MP4, a .npy or a folder of frames") from None
     return a
+
+# %% ../../nbs/video/00_data.ipynb #febe1d92
+def sample_clips() -> np.ndarray:
+    "The project's sample clips, uint8 [24, 16, 32, 32]: `data/moving_digits.npy` in a source checkout."
+    import multidiff
+    p = Path(multidiff.__file__).resolve().parent.parent / 'data' / 'moving_digits.npy'
+    if not p.exists(): raise FileNotFoundError(f"{p} not found: the sample clips ship in a source checkout of multidiff (data/moving_digits.npy)")
+    return read_clip(p)

@@ -287,17 +287,19 @@ def video_from_run(run_dir, checkpoint=None) -> VideoDiffusion: # checkpoint: a 
     m = VideoDiffusion(SpaceTimeUNet(**c['unet']), StateScheduler.from_config(c['scheduler']), c['frames'], c['size'])
     return load_checkpoint_weights(m, run_dir, checkpoint).eval()
 
-# %% ../../nbs/video/01_model.ipynb #4235bdd5
+# %% ../../nbs/video/01_model.ipynb #9a849034
 def run_video_demo(out_dir='runs/demo/video', num_steps:int=25, seed:int=0, checkpoint=None) -> dict:
     "Generate a clip and predict one from held-out context with the shipped (or given) model; write GIFs, MP4s, .npy, a frame grid and metrics.json."
     import time
     from PIL import Image
-    from multidiff.video.data import MovingDigits, sklearn_digits, write_gif, write_mp4, frame_grid
+    from multidiff.video.data import MovingDigits, sklearn_digits, sample_clips, write_gif, write_mp4, frame_grid
     from multidiff.video.metrics import prediction_scores
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     model = VideoDiffusion.from_pretrained(checkpoint) if checkpoint else video_pretrained()
     T, S = model.frames, model.size
-    truth = MovingDigits(sklearn_digits(S * 7 // 16)[0], canvas=S, frames=T, seed=10_000 + seed, length=1)[0][None]  # license-clean digits the model never saw
+    clips = sample_clips()  # data/moving_digits.npy: scikit-learn digits, which the MNIST-trained model never saw
+    truth = (torch.from_numpy(clips[seed % len(clips)])[None] if clips.shape[1:] == (T, S, S)
+             else MovingDigits(sklearn_digits(S * 7 // 16)[0], canvas=S, frames=T, seed=seed, length=1)[0][None])
     t0 = time.perf_counter(); gen = generate_video(model, 1, num_steps=num_steps, seed=seed); t1 = time.perf_counter()
     pred = predict_video(model, truth[:, :5], T, num_steps=num_steps, seed=seed); t2 = time.perf_counter()
     for name, clip in (('generated', gen[0]), ('predicted', pred[0]), ('truth', truth[0])):

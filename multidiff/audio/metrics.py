@@ -12,18 +12,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 
-# %% ../../nbs/audio/02_metrics.ipynb #f795dfed
+# %% ../../nbs/audio/02_metrics.ipynb #a79d23b7
 class DigitClassifier(nn.Module):
     "Mel image [B, 1, n_mels, frames] in [-1, 1] -> logits [B, num_classes]; `embed` gives the 64-d features."
-    def __init__(self, num_classes:int=10, width:int=32):
+    def __init__(self, num_classes:int=10, n_mels:int=128, width:int=32, embed_dim:int=64):
         super().__init__()
+        if n_mels % 16: raise ValueError(f"n_mels must be divisible by 16 (four halvings), got {n_mels}")
         block = lambda i, o: nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
-        self.features = nn.Sequential(nn.AvgPool2d(2), block(1, width // 2), block(width // 2, width), block(width, 2 * width))
-        self.head = nn.Linear(2 * width, num_classes)
-    def embed(self, mels:Tensor) -> Tensor: return self.features(mels).mean((-2, -1))
+        self.features = nn.Sequential(nn.AvgPool2d(2), block(1, width), block(width, 2 * width), block(2 * width, 4 * width))
+        self.project = nn.Sequential(nn.Dropout(0.2), nn.Linear(4 * width * (n_mels // 16), embed_dim), nn.ReLU())
+        self.head = nn.Linear(embed_dim, num_classes)
+    def embed(self, mels:Tensor) -> Tensor: return self.project(self.features(mels).mean(-1).flatten(1))  # mean over time only
     def forward(self, mels:Tensor) -> Tensor: return self.head(self.embed(mels))
 
-# %% ../../nbs/audio/02_metrics.ipynb #a5df50f9
+# %% ../../nbs/audio/02_metrics.ipynb #9ba008cf
 def _augment(x:Tensor, g:torch.Generator, max_shift:int, max_gain:float) -> Tensor:
     "Random circular time shift (filled with silence) and gain (a shift of the normalised dB image)."
     out = torch.full_like(x, -1.0)
@@ -35,11 +37,11 @@ def _augment(x:Tensor, g:torch.Generator, max_shift:int, max_gain:float) -> Tens
 
 def train_classifier(mels:Tensor, labels:Tensor, # real mel images [N, 1, n_mels, frames] and their labels
                      num_classes:Optional[int]=None, epochs:int=30, batch_size:int=64, lr:float=3e-3, seed:int=0,
-                     max_shift:int=32, max_gain:float=0.12) -> DigitClassifier: # augmentation: frames, and normalised dB (0.12 = 6 dB of a 100 dB range)
+                     max_shift:int=4, max_gain:float=0.06) -> DigitClassifier: # augmentation: frames, and normalised dB (0.06 = 3 dB of a 100 dB range)
     "Train a `DigitClassifier` (AdamW, one-cycle schedule); deterministic for a seed."
     if len(mels) != len(labels) or not len(mels): raise ValueError(f"Need as many labels as clips (got {len(mels)} clips, {len(labels)} labels), and at least one")
     torch.manual_seed(seed)  # init only
-    clf = DigitClassifier(num_classes or int(labels.max()) + 1)
+    clf = DigitClassifier(num_classes or int(labels.max()) + 1, mels.shape[-2])
     g = torch.Generator().manual_seed(seed)
     steps = epochs * -(-len(mels) // batch_size)
     opt = torch.optim.AdamW(clf.parameters(), lr, weight_decay=1e-4)

@@ -47,7 +47,11 @@ def export(args):
             f"{torch.get_num_threads()} CPU threads, no GPU ({platform.platform()}).", ""]
     if args.note: card[-1:-1] = [f"- **Note:** {args.note}"]
     if bench:
-        card += [f"## Measured (`{bench['command']}`)", "", "```json", json.dumps(bench['summary'], indent=2), "```", ""]
+        card += [f"## Measured (`{bench['command']}`)", "", "```json", json.dumps(bench['summary'], indent=2), "```", "",
+                 f"| guidance | classifier accuracy on {bench['samples']} samples | Fréchet distance vs real test | real-time factor |", "|---|---|---|---|"]
+        card += [f"| {g} | {r['accuracy']:.3f} | {r['frechet_distance']:.1f} | {r['real_time_factor']:.3f} |" for g, r in bench['by_guidance_scale'].items()]
+        card += [f"| real test clips | {bench['real']['test_accuracy']:.3f} (after the codec round trip {bench['real']['test_roundtrip_accuracy']:.3f}) | "
+                 f"real train vs test {bench['real']['frechet_train500_vs_test']:.1f} | - |", ""]
     (out / 'README.md').write_text('\n'.join(card))
     print(f"exported {out} ({sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6:.1f} MB)")
 

@@ -79,6 +79,10 @@ SCHEDULER_CLASSES = {}
 
 def register_scheduler(cls):
     "Class decorator: make `cls` loadable by `load_scheduler` from its `to_config()`."
+    old = SCHEDULER_CLASSES.get(cls.__name__)
+    # a notebook re-running a library class's definition (module '__main__') must not replace the library's class for the whole
+    # process: objects loaded later would fail isinstance checks against the library class (seen when nbdev_test runs notebooks in one worker)
+    if old is not None and cls.__module__ == '__main__' and old.__module__ != '__main__': return cls
     SCHEDULER_CLASSES[cls.__name__] = cls
     return cls
 

@@ -168,31 +168,21 @@ def train_audio(data, # a clip folder (see `clip_table`) or (mels [N, 1, n_mels,
                 resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
                 **model_kw) -> tuple: # `audio_model` options (channels, fold, ...); returns (EMA model, trainer)
     "Train a class-conditional audio model."
-    from multidiff.core.trainer import Trainer, TrainConfig
+    from multidiff.core.trainer import domain_config, train_in_folder
     codec = codec or MelCodec()
     if isinstance(data, (str, Path)): d = load_clips(data, codec, 'train'); mels, labels = d['mels'], d['labels']
     else: mels, labels = data
     if mels.shape[1:] != (1, codec.mel.n_mels, codec.frames): raise ValueError(f"mels must be [N, 1, {codec.mel.n_mels}, {codec.frames}] for this codec, got {tuple(mels.shape)}")
     num_classes = num_classes or int(labels.max()) + 1
     model = audio_model(codec, num_classes, seed=seed, **model_kw)
-    cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
-                                 'ckpt_every': max(100, min(500, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
-    trainer = Trainer(model, (mels, labels), cfg, out_dir)
-    if trainer.acc.is_main_process and trainer.ckpts.latest() is None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        write_json(Path(out_dir) / 'audio_config.json', {**_audio_config(model), 'seed': seed})
-    trainer.fit(resume=resume)
-    if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
-    return model.eval(), trainer
+    cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
+    return train_in_folder(model, (mels, labels), cfg, out_dir, resume, 'audio_config.json', {**_audio_config(model), 'seed': seed})
 
 def audio_from_run(run_dir, checkpoint=None) -> AudioDiffusion: # checkpoint: a step-* folder (default: the latest)
     "The EMA model of any `train_audio` checkpoint."
-    from multidiff.core.trainer import load_checkpoint_weights
-    run_dir = Path(run_dir)
-    if not (run_dir / 'audio_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no audio_config.json: not a `train_audio` run folder")
-    c = json.loads((run_dir / 'audio_config.json').read_text())
-    m = audio_model(MelCodec(**c['codec']), c['num_classes'], seed=c['seed'], **c['arch'])
-    return load_checkpoint_weights(m, run_dir, checkpoint).eval()
+    from multidiff.core.trainer import model_from_folder
+    return model_from_folder(run_dir, 'audio_config.json', lambda c: audio_model(MelCodec(**c['codec']), c['num_classes'], seed=c['seed'], **c['arch']),
+                             checkpoint, 'train_audio')
 
 # %% ../../nbs/audio/01_model.ipynb #874a5fa7
 def write_wav(path, wave:Tensor, sample_rate:int) -> Path: # wave [samples], clipped to [-1, 1]

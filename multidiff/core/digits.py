@@ -18,7 +18,7 @@ from .codec import NormalizeCodec
 from .denoiser import DiffusersDenoiser
 from .gaussian import GaussianScheduler
 from .model import DiffusionModel
-from .trainer import Trainer, TrainConfig
+from .trainer import domain_config, train_in_folder
 from .checkpoint import write_json
 
 # %% ../../nbs/core/13_digits.ipynb #24276caf
@@ -61,12 +61,8 @@ def train_digits(out_dir='runs/digits', # checkpoints/, log.csv, final/ (the EMA
                  resume:bool=False, progress:bool=True, config:Optional[dict]=None) -> tuple: # config: more TrainConfig fields
     "Train the digits model; returns (model with EMA weights, trainer)."
     x, y = load_digits('train', seed, data)
-    cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': 50, 'ema_decay': 0.995,
-                                 'ckpt_every': max(100, steps // 4), 'log_every': 25, 'seed': seed, 'progress': progress, **(config or {})})
-    model = digits_model(seed)
-    trainer = Trainer(model, (CODEC.encode(x), y), cfg, out_dir).fit(resume=resume)
-    if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
-    return model.eval(), trainer
+    cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=steps, **{'warmup_steps': 50, 'ema_decay': 0.995, 'log_every': 25, **(config or {})})
+    return train_in_folder(digits_model(seed), (CODEC.encode(x), y), cfg, out_dir, resume)
 
 # %% ../../nbs/core/13_digits.ipynb #fe55e063
 def digit_classifier(seed:int=0):

@@ -227,29 +227,19 @@ def train_sr(images:list, # photos: paths or [3, H, W] tensors in [0, 1]
              resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
              **model_kw) -> tuple: # `sr_model` options (channels, layers_per_block, ...); returns (EMA model, trainer)
     "Train an x`scale` SR model on random crops of `images`; the run folder's sr_config.json makes any checkpoint loadable."
-    from multidiff.core.trainer import Trainer, TrainConfig
+    from multidiff.core.trainer import domain_config, train_in_folder
     data = SRPairs(images, scale, crop, length=max(steps * batch_size, 1), seed=seed, degradations=degradations)
     model = sr_model(scale, seed=seed, **model_kw)
-    cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
-                                 'ckpt_every': max(100, min(500, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
-    trainer = Trainer(model, data, cfg, out_dir)
-    if trainer.acc.is_main_process and trainer.ckpts.latest() is None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        write_json(Path(out_dir) / 'sr_config.json', {**_sr_config(model), 'scheduler': model.scheduler.to_config()})
-    trainer.fit(resume=resume)
-    if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
-    return model.eval(), trainer
+    cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
+    return train_in_folder(model, data, cfg, out_dir, resume, 'sr_config.json', {**_sr_config(model), 'scheduler': model.scheduler.to_config()})
 
 def sr_from_run(run_dir, checkpoint=None) -> SRDiffusion: # checkpoint: a step-* folder (default: the latest)
     "The EMA model of any `train_sr` checkpoint (for sampling while or after a run trains)."
-    from multidiff.core.trainer import load_checkpoint_weights
+    from multidiff.core.trainer import model_from_folder
     from multidiff.core.scheduler import StateScheduler
-    run_dir = Path(run_dir)
-    if not (run_dir / 'sr_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no sr_config.json: not a `train_sr` run folder")
-    c = json.loads((run_dir / 'sr_config.json').read_text())
-    m = SRDiffusion(SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']), StateScheduler.from_config(c['scheduler']),
-                    c['residual_scale'], c['aug_max'], c['aug_prob'])
-    return load_checkpoint_weights(m, run_dir, checkpoint).eval()
+    def build(c): return SRDiffusion(SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']), StateScheduler.from_config(c['scheduler']),
+                                     c['residual_scale'], c['aug_max'], c['aug_prob'])
+    return model_from_folder(run_dir, 'sr_config.json', build, checkpoint, 'train_sr')
 
 # %% ../../nbs/image/02_sr.ipynb #4258b480
 def upscale_picture(model:SRDiffusion, pic:Picture, **kw) -> Picture: # kw: `upscale_tensor` options

@@ -22,13 +22,12 @@ from ..core.categorical import CategoricalScheduler
 from ..core.scheduler import StateScheduler
 from ..core.model import DiffusionModel
 from ..core.sampling import sample
-from ..core.trainer import Trainer, TrainConfig, load_checkpoint_weights
+from ..core.trainer import domain_config, train_in_folder, model_from_folder
 from ..core.checkpoint import write_json, replace_dir, pretrained_dir
 from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_distribution, sample_atom_counts,
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from ..core.first_hitting import first_hitting_sample
-from ..core.first_hitting import first_hitting_sample
-from .denoiser import GraphTransformer, ValenceMask, ValenceGuard, max_valences, resolve_new_bonds, max_valences, resolve_new_bonds
+from .denoiser import GraphTransformer, ValenceMask, ValenceGuard, max_valences, resolve_new_bonds
 
 # %% ../../nbs/molecules/03_model.ipynb #90e46587
 PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
@@ -225,27 +224,19 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
                            {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
     batches = add_mask_token(state) if transition == 'absorbing' else dict(state)
     if properties: batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), torch.ones(len(kept), 1)], -1)
-    cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10),
-                                 'ema_decay': 0.999, 'ckpt_every': max(100, min(1000, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
-    trainer = Trainer(model, batches, cfg, out_dir)
-    fresh = trainer.ckpts.latest() is None  # an existing run keeps its config (fit refuses it without resume)
-    if trainer.acc.is_main_process and (fresh or not (Path(out_dir) / 'molecules_config.json').exists()):
-        Path(out_dir).mkdir(parents=True, exist_ok=True); write_json(Path(out_dir) / 'molecules_config.json', _molecules_config(model))
-    trainer.fit(resume=resume)
-    if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
-    return model.eval(), trainer, skipped
+    cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=1000, **(config or {}))
+    return (*train_in_folder(model, batches, cfg, out_dir, resume, 'molecules_config.json', _molecules_config(model)), skipped)
 
 # %% ../../nbs/molecules/03_model.ipynb #05bb3cae
 def model_from_run(run_dir, checkpoint=None) -> MoleculeDiffusion: # checkpoint: a step-* folder (default: the latest)
     "A model with the EMA weights (or, without EMA, the raw weights) of a `train_molecules` checkpoint."
-    run_dir = Path(run_dir)
-    if not (run_dir / 'molecules_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no molecules_config.json: not a `train_molecules` run folder")
-    mc = json.loads((run_dir / 'molecules_config.json').read_text())
+    return model_from_folder(run_dir, 'molecules_config.json', _model_from_config, checkpoint, 'train_molecules')
+
+def _model_from_config(mc:dict) -> MoleculeDiffusion:
     den = dict(mc['denoiser'])
     sched = StateScheduler.from_config(mc['scheduler']) if 'scheduler' in mc else graph_scheduler(den['num_atom_types'], num_train_timesteps=den.get('num_train_timesteps', 1000))
-    model = MoleculeDiffusion(GraphTransformer(**den), sched, MolVocab.from_dict(mc['vocab']),
-                              torch.tensor(mc['atom_counts']), mc['properties'], mc['prop_mean'], mc['prop_std'], mc.get('cond_dropout', 0.1), den)
-    return load_checkpoint_weights(model, run_dir, checkpoint).eval()
+    return MoleculeDiffusion(GraphTransformer(**den), sched, MolVocab.from_dict(mc['vocab']),
+                             torch.tensor(mc['atom_counts']), mc['properties'], mc['prop_mean'], mc['prop_std'], mc.get('cond_dropout', 0.1), den)
 
 # %% ../../nbs/molecules/03_model.ipynb #cf61652b
 def _draw_counts(model:MoleculeDiffusion, n:int, seed:int, minimum:int=1) -> Tensor:

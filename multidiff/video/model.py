@@ -262,30 +262,20 @@ def train_video(data, # a Dataset of uint8 clips [T, H, W] (e.g. `MovingDigits`)
                 resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
                 **model_kw) -> tuple: # `video_model` options (channels, attention_levels, fold); returns (EMA model, trainer)
     "Train a masked video model on fixed-size clips."
-    from multidiff.core.trainer import Trainer, TrainConfig
+    from multidiff.core.trainer import domain_config, train_in_folder
     first = data[0]
     if first.dtype != torch.uint8 or first.ndim not in (3, 4): raise ValueError(f"Clips must be uint8 [T, H, W] (or [T, H, W, C]), got {first.dtype} {tuple(first.shape)}")
     if first.shape[1] != first.shape[2]: raise ValueError(f"Frames must be square, got {tuple(first.shape[1:3])}")
     model = video_model(first.shape[0], first.shape[1], in_channels=1 if first.ndim == 3 else first.shape[-1], seed=seed, **model_kw)
-    cfg = TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
-                                 'ckpt_every': max(100, min(500, steps // 4)), 'seed': seed, 'progress': progress, **(config or {})})
-    trainer = Trainer(model, data, cfg, out_dir)
-    if trainer.acc.is_main_process and trainer.ckpts.latest() is None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        write_json(Path(out_dir) / 'video_config.json', {**_video_config(model), 'scheduler': model.scheduler.to_config()})
-    trainer.fit(resume=resume)
-    if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
-    return model.eval(), trainer
+    cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
+    return train_in_folder(model, data, cfg, out_dir, resume, 'video_config.json', {**_video_config(model), 'scheduler': model.scheduler.to_config()})
 
 def video_from_run(run_dir, checkpoint=None) -> VideoDiffusion: # checkpoint: a step-* folder (default: the latest)
     "The EMA model of any `train_video` checkpoint."
-    from multidiff.core.trainer import load_checkpoint_weights
+    from multidiff.core.trainer import model_from_folder
     from multidiff.core.scheduler import StateScheduler
-    run_dir = Path(run_dir)
-    if not (run_dir / 'video_config.json').exists(): raise FileNotFoundError(f"{run_dir} has no video_config.json: not a `train_video` run folder")
-    c = json.loads((run_dir / 'video_config.json').read_text())
-    m = VideoDiffusion(SpaceTimeUNet(**c['unet']), StateScheduler.from_config(c['scheduler']), c['frames'], c['size'])
-    return load_checkpoint_weights(m, run_dir, checkpoint).eval()
+    def build(c): return VideoDiffusion(SpaceTimeUNet(**c['unet']), StateScheduler.from_config(c['scheduler']), c['frames'], c['size'])
+    return model_from_folder(run_dir, 'video_config.json', build, checkpoint, 'train_video')
 
 # %% ../../nbs/video/01_model.ipynb #9a849034
 def run_video_demo(out_dir='runs/demo/video', num_steps:int=25, seed:int=0, checkpoint=None) -> dict:

@@ -14,9 +14,10 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
 import importlib.util
+sys.path.insert(0, str(Path(__file__).resolve().parent / 'recipes'))  # the recipe imports its helpers from there
 _spec = importlib.util.spec_from_file_location('video_recipe', Path(__file__).resolve().parent / 'recipes' / 'video_mmnist.py')
-_recipe = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(_recipe)
-digits, DATA = _recipe.digits, _recipe.DATA  # the recipe's data settings and digit split
+_video_recipe = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(_video_recipe)
+digits, DATA = _video_recipe.digits, _video_recipe.DATA  # the recipe's data settings and digit split
 from multidiff.molecules.metrics import shared_dir
 from multidiff.video.data import MovingDigits
 from multidiff.video.model import VideoDiffusion, video_pretrained, predict_video, generate_video

@@ -1,0 +1,69 @@
+"""What the checkpoint recipes share: one command line (--out, --steps, --shared, --export, --bench, --note, --wall-hours),
+training in segments whose wall times add up (an interrupted run resumes from its checkpoints), and the export: the EMA
+weights of the run folder saved as the shipped model, and a model card with the exact commands, data, seed, steps, wall
+time, hardware and the benchmark's numbers. Recipes import it as `from _recipe import ...` (run them by path)."""
+import argparse, json, os, platform, sys, time
+from pathlib import Path
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def recipe_args(name: str, steps: int, doc: str = '') -> argparse.Namespace:
+    "The recipes' command line; `name` is the shipped model's folder and the run folder's default name."
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--out', default=str(ROOT / 'runs' / name), help='run folder (resumed when it holds checkpoints)')
+    ap.add_argument('--steps', type=int, default=steps, help='optimizer steps')
+    ap.add_argument('--shared', default=os.environ.get('MULTIDIFF_SHARED', str(ROOT.parent / 'shared')), help='the shared data folder')
+    ap.add_argument('--export', action='store_true', help="save the run's EMA weights to multidiff/pretrained/NAME with a model card")
+    ap.add_argument('--bench', default=None, help="the benchmark's JSON, for the card's measured numbers")
+    ap.add_argument('--note', default='', help="a line for the card (e.g. how the run was segmented)")
+    ap.add_argument('--card-only', action='store_true', help='with --export: rewrite only the card of the shipped model (the run folder may be gone)')
+    ap.add_argument('--wall-hours', type=float, default=None, help="with --card-only: the training time (the run folder's record is gone)")
+    ap.add_argument('--train-cpu', default=None, help="the CPU that trained the model (default: the benchmark's)")
+    args = ap.parse_args()
+    args.name = name
+    return args
+
+
+def train_segment(out, train) -> float:
+    "Call `train(resume)` on all CPU threads, resuming when `out` already has checkpoints; add the segment's seconds to out/wall_time.txt."
+    torch.set_num_threads(os.cpu_count() or 1)
+    t0 = time.time()
+    train((Path(out) / 'checkpoints').exists())
+    secs = time.time() - t0
+    with open(Path(out) / 'wall_time.txt', 'a') as f: f.write(f"segment_train_seconds={secs:.0f}\n")
+    return secs
+
+
+def wall_hours(args) -> float:
+    if args.wall_hours is not None: return args.wall_hours
+    record = Path(args.out) / 'wall_time.txt'
+    if not record.exists(): sys.exit(f"{record} is missing: export from the run folder that trained the model, or pass --card-only --wall-hours H")
+    return sum(float(line.split('=')[1]) for line in record.read_text().split()) / 3600
+
+
+def export(args, load_run, load_shipped, card) -> Path:
+    """Save the run's EMA model (`load_run(out)`) as multidiff/pretrained/NAME, or with --card-only load the shipped one
+    (`load_shipped(folder)`); then write README.md: `card(model, bench)` gives (title, body lines, measured lines)."""
+    out = ROOT / 'multidiff' / 'pretrained' / args.name
+    if args.card_only: model = load_shipped(out)
+    else: model = load_run(args.out); model.save_pretrained(out)
+    bench = json.loads(Path(args.bench).read_text()) if args.bench else {}
+    title, body, measured = card(model, bench)
+    script = Path(sys.argv[0]).resolve().relative_to(ROOT)
+    cpu = args.train_cpu or bench.get('environment', {}).get('cpu_model', platform.processor() or 'CPU')
+    lines = [f"# multidiff {args.name}: {title}", "", *body,
+             f"- **Command:** `.venv/bin/python {script} --steps {args.steps}`, then `.venv/bin/python {script} --export --bench {args.bench}`.",
+             f"- **Wall time:** {wall_hours(args):.2f} h of training on {cpu}, {torch.get_num_threads()} CPU threads, no GPU ({platform.platform()})."]
+    if args.note: lines.append(f"- **Note:** {args.note}")
+    text = '\n'.join(lines + [""] + (measured if bench else [])) + '\n'
+    (out / 'README.md').write_text(text.replace(f"{ROOT}/", ''))  # commands relative to the repository root
+    print(f"exported {out} ({sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6:.1f} MB)")
+    return out
+
+
+def settings_line(settings: dict, steps: int, batch: str) -> str:
+    "The card's seed / steps / settings line."
+    return (f"- **Seed:** {settings['seed']}. **Steps:** {steps} optimizer steps of {batch} (EMA 0.999 weights shipped). "
+            f"**Settings:** `{json.dumps(settings)}`.")

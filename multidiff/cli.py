@@ -199,16 +199,20 @@ def _train_audio(a):
     model.save_pretrained(f"{a.out}/final")
     print(f"multidiff train audio: step {trainer.step}; EMA model in {a.out}/final")
 
-def _sample_audio_args(p):
-    p.add_argument('--out', required=True, help='output folder: N WAV files, {label}_{i}.wav (uncond_{i}.wav without --label)')
+def _sample_clips_args(p, modality:str, out_help:str, shipped:str, seed_help:str):
+    "The options of every `sample` command that writes clips to a folder."
+    p.add_argument('--out', required=True, help=out_help)
     p.add_argument('--n', type=int, default=1, help='how many clips')
-    p.add_argument('--label', type=int, default=None, help='the class (a digit for the shipped model); omit for unconditional samples')
-    p.add_argument('--checkpoint', default=None, help='a model folder from `multidiff train audio` (default: the shipped FSDD model)')
+    p.add_argument('--checkpoint', default=None, help=f'a model folder from `multidiff train {modality}` (default: the shipped {shipped} model)')
     p.add_argument('--steps', type=int, default=25, help='sampling steps')
+    p.add_argument('--seed', type=int, default=0, help=seed_help)
+    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+
+def _sample_audio_args(p):
+    _sample_clips_args(p, 'audio', 'output folder: N WAV files, {label}_{i}.wav (uncond_{i}.wav without --label)', 'FSDD', 'clip i uses seed + i: same seed, same output')
+    p.add_argument('--label', type=int, default=None, help='the class (a digit for the shipped model); omit for unconditional samples')
     p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
     p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance scale with --label (1 = none)')
-    p.add_argument('--seed', type=int, default=0, help='clip i uses seed + i: same seed, same output')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
 
 def _sample_audio(a):
     from pathlib import Path
@@ -248,14 +252,9 @@ def _train_video(a):
     print(f"multidiff train video: step {trainer.step}; EMA model in {a.out}/final")
 
 def _sample_video_args(p):
-    p.add_argument('--out', required=True, help='output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip')
-    p.add_argument('--n', type=int, default=1, help='how many clips')
+    _sample_clips_args(p, 'video', 'output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip', 'Moving MNIST', 'same seed, same output')
     p.add_argument('--frames', type=int, default=16, help='frames per clip (longer than the window: autoregressive)')
     p.add_argument('--context', default=None, help='a .npy of given first frames (uint8, T x H x W): predict what follows, keeping them unchanged')
-    p.add_argument('--checkpoint', default=None, help='a model folder from `multidiff train video` (default: the shipped Moving MNIST model)')
-    p.add_argument('--steps', type=int, default=25, help='sampling steps')
-    p.add_argument('--seed', type=int, default=0, help='same seed, same output')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
 
 def _sample_video(a):
     from pathlib import Path

@@ -8,7 +8,7 @@ __all__ = ['AUDIO_EXTENSIONS', 'clip_table', 'load_clips', 'audio_unet', 'AudioD
            'speech_sample_path', 'mel_strip', 'run_audio_demo']
 
 # %% ../../nbs/audio/01_model.ipynb #088ac945
-import csv, json, re, warnings
+import csv, re, warnings
 import numpy as np
 from pathlib import Path
 from typing import Optional
@@ -17,8 +17,8 @@ from torch import Tensor
 from diffusers import UNet2DModel
 from ..core.denoiser import DiffusersDenoiser, FoldedDenoiser
 from ..core.gaussian import GaussianScheduler
-from ..core.model import DiffusionModel
-from ..core.checkpoint import write_json, replace_dir
+from ..core.model import DiffusionModel, save_domain_model, read_domain_config
+from ..core.checkpoint import write_json
 from .codec import MelCodec, load_audio, fit_length
 
 # %% ../../nbs/audio/01_model.ipynb #09f32a16
@@ -96,14 +96,10 @@ def audio_model(codec:Optional[MelCodec]=None, num_classes:int=10, prediction_ty
 def _audio_config(m:AudioDiffusion) -> dict: return {'codec': m.codec.config, 'num_classes': m.num_classes, 'arch': m.arch}
 
 def _save_audio(self:AudioDiffusion, path) -> Path:
-    def write(tmp): DiffusionModel.save_pretrained(self, tmp); write_json(tmp / 'audio_config.json', _audio_config(self))
-    return replace_dir(path, write)
+    return save_domain_model(self, path, 'audio_config.json', _audio_config(self))
 
 def _load_audio(cls, path) -> AudioDiffusion:
-    path = Path(path)
-    if not (path / 'audio_config.json').exists():
-        raise FileNotFoundError(f"{path} has no audio_config.json: not a multidiff audio model (train one with `multidiff train audio`)")
-    c = json.loads((path / 'audio_config.json').read_text())
+    c = read_domain_config(path, 'audio_config.json', 'audio', 'multidiff train audio')
     codec = MelCodec(**c['codec'])
     core = DiffusionModel.from_pretrained(path, denoiser=audio_unet(codec.mel.n_mels, codec.frames, c['num_classes'], **c['arch']))
     return cls(core.denoiser, core.scheduler, codec, c['num_classes'], core.cond_dropout, c['arch']).eval()

@@ -7,7 +7,7 @@ __all__ = ['sr_unet', 'SRDenoiser', 'SRDiffusion', 'sr_model', 'SRPairs', 'Tiled
            'train_sr', 'sr_from_run', 'upscale_picture', 'upscale_file', 'sr_pretrained', 'run_sr_demo']
 
 # %% ../../nbs/image/02_sr.ipynb #1d43ba3f
-import json, math
+import math
 from pathlib import Path
 from typing import Optional
 import numpy as np
@@ -16,10 +16,10 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from diffusers import UNet2DModel
 from ..core.gaussian import GaussianScheduler
-from ..core.model import DiffusionModel
+from ..core.model import DiffusionModel, save_domain_model, read_domain_config
 from ..core.sampling import sample
 from ..core.state import randn, rand
-from ..core.checkpoint import write_json, replace_dir
+from ..core.checkpoint import write_json
 from .io import Picture, bicubic_resize, degrade, read_image
 
 # %% ../../nbs/image/02_sr.ipynb #2d6949d8
@@ -197,14 +197,10 @@ def _sr_config(m:SRDiffusion) -> dict:
             'unet': {k: v for k, v in dict(m.denoiser.unet.config).items() if not k.startswith('_')}}
 
 def _save_sr(self:SRDiffusion, path) -> Path:
-    def write(tmp): DiffusionModel.save_pretrained(self, tmp); write_json(tmp / 'sr_config.json', _sr_config(self))
-    return replace_dir(path, write)
+    return save_domain_model(self, path, 'sr_config.json', _sr_config(self))
 
 def _load_sr(cls, path) -> SRDiffusion:
-    path = Path(path)
-    if not (path / 'sr_config.json').exists():
-        raise FileNotFoundError(f"{path} has no sr_config.json: not a multidiff super-resolution model (train one with `multidiff train sr`)")
-    c = json.loads((path / 'sr_config.json').read_text())
+    c = read_domain_config(path, 'sr_config.json', 'super-resolution', 'multidiff train sr')
     core = DiffusionModel.from_pretrained(path, denoiser=SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']))
     return cls(core.denoiser, core.scheduler, c['residual_scale'], c['aug_max'], c['aug_prob']).eval()
 

@@ -9,7 +9,7 @@ __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'samp
            'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
 
 # %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
-import csv, gzip, json, shutil, time, warnings
+import csv, gzip, time, warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,10 +20,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from ..core.categorical import CategoricalScheduler
 from ..core.scheduler import StateScheduler
-from ..core.model import DiffusionModel
+from ..core.model import DiffusionModel, save_domain_model, read_domain_config
 from ..core.sampling import sample
 from ..core.trainer import domain_config, train_in_folder, model_from_folder
-from ..core.checkpoint import write_json, replace_dir, pretrained_dir
+from ..core.checkpoint import write_json, pretrained_dir
 from .graphs import (MolVocab, encode, graph_to_smiles, graph_spec, atom_count_distribution, sample_atom_counts,
                                         node_mask_from_counts, smiles_to_graph, BOND_TYPES)
 from ..core.first_hitting import first_hitting_sample
@@ -172,14 +172,10 @@ def _molecules_config(m:MoleculeDiffusion) -> dict:
             'scheduler': m.scheduler.to_config()}
 
 def _save_molecule_model(self:MoleculeDiffusion, path):
-    def write(tmp): DiffusionModel.save_pretrained(self, tmp); write_json(tmp / 'molecules_config.json', _molecules_config(self))
-    return replace_dir(path, write)
+    return save_domain_model(self, path, 'molecules_config.json', _molecules_config(self))
 
 def _load_molecule_model(cls, path) -> MoleculeDiffusion:
-    path = Path(path)
-    if not (path / 'molecules_config.json').exists():
-        raise FileNotFoundError(f"{path} has no molecules_config.json: not a multidiff molecule model (train one with `multidiff train molecules`)")
-    mc = json.loads((path / 'molecules_config.json').read_text())
+    mc = read_domain_config(path, 'molecules_config.json', 'molecule', 'multidiff train molecules')
     core = DiffusionModel.from_pretrained(path, denoiser=GraphTransformer(**mc['denoiser']))
     return cls(core.denoiser, core.scheduler, MolVocab.from_dict(mc['vocab']), torch.tensor(mc['atom_counts']), mc['properties'],
                mc['prop_mean'], mc['prop_std'], core.cond_dropout, mc['denoiser']).eval()

@@ -8,7 +8,7 @@ __all__ = ['CODEC_RANGE', 'SpaceTimeBlock', 'sinusoid', 'AxisAttention', 'SpaceT
            'video_pretrained', 'train_video', 'video_from_run', 'run_video_demo']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
-import json, math
+import math
 from pathlib import Path
 from typing import Optional
 import numpy as np
@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from ..core.gaussian import GaussianScheduler
-from ..core.model import DiffusionModel
+from ..core.model import DiffusionModel, save_domain_model, read_domain_config
 from ..core.sampling import sample
 from ..core.state import rand
-from ..core.checkpoint import write_json, replace_dir
+from ..core.checkpoint import write_json
 
 # %% ../../nbs/video/01_model.ipynb #d1697c42
 class SpaceTimeBlock(nn.Module):
@@ -238,14 +238,10 @@ def interpolate_video(model:VideoDiffusion, first:Tensor, last:Tensor, # uint8 [
 def _video_config(m:VideoDiffusion) -> dict: return {'frames': m.frames, 'size': m.size, 'unet': m.denoiser.config}
 
 def _save_video(self:VideoDiffusion, path) -> Path:
-    def write(tmp): DiffusionModel.save_pretrained(self, tmp); write_json(tmp / 'video_config.json', _video_config(self))
-    return replace_dir(path, write)
+    return save_domain_model(self, path, 'video_config.json', _video_config(self))
 
 def _load_video(cls, path) -> VideoDiffusion:
-    path = Path(path)
-    if not (path / 'video_config.json').exists():
-        raise FileNotFoundError(f"{path} has no video_config.json: not a multidiff video model (train one with `multidiff train video`)")
-    c = json.loads((path / 'video_config.json').read_text())
+    c = read_domain_config(path, 'video_config.json', 'video', 'multidiff train video')
     core = DiffusionModel.from_pretrained(path, denoiser=SpaceTimeUNet(**c['unet']))
     return cls(core.denoiser, core.scheduler, c['frames'], c['size']).eval()
 

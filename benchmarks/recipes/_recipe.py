@@ -9,8 +9,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def recipe_args(name: str, steps: int, doc: str = '') -> argparse.Namespace:
-    "The recipes' command line; `name` is the shipped model's folder and the run folder's default name."
+def recipe_args(name: str, steps: int, doc: str = '', stages: tuple = ()) -> argparse.Namespace:
+    "The recipes' command line; `name` is the shipped model's folder and the run folder's default name; `stages`, if any, the training stages."
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', default=str(ROOT / 'runs' / name), help='run folder (resumed when it holds checkpoints)')
     ap.add_argument('--steps', type=int, default=steps, help='optimizer steps')
@@ -21,6 +21,9 @@ def recipe_args(name: str, steps: int, doc: str = '') -> argparse.Namespace:
     ap.add_argument('--card-only', action='store_true', help='with --export: rewrite only the card of the shipped model (the run folder may be gone)')
     ap.add_argument('--wall-hours', type=float, default=None, help="with --card-only: the training time (the run folder's record is gone)")
     ap.add_argument('--train-cpu', default=None, help="the CPU that trained the model (default: the benchmark's)")
+    if stages:
+        ap.add_argument('--stage', default=stages[0], choices=stages, help='which training stage to run')
+        ap.add_argument('--init', default=None, help='the saved model a later stage starts from')
     args = ap.parse_args()
     args.name = name
     return args
@@ -43,9 +46,10 @@ def wall_hours(args) -> float:
     return sum(float(line.split('=')[1]) for line in record.read_text().split()) / 3600
 
 
-def export(args, load_run, load_shipped, card) -> Path:
+def export(args, load_run, load_shipped, card, commands:str=None) -> Path:
     """Save the run's EMA model (`load_run(out)`) as multidiff/pretrained/NAME, or with --card-only load the shipped one
-    (`load_shipped(folder)`); then write README.md: `card(model, bench)` gives (title, body lines, measured lines)."""
+    (`load_shipped(folder)`); then write README.md: `card(model, bench)` gives (title, body lines, measured lines);
+    `commands` replaces the default train-then-export commands (a recipe of several stages)."""
     out = ROOT / 'multidiff' / 'pretrained' / args.name
     if args.card_only: model = load_shipped(out)
     else: model = load_run(args.out); model.save_pretrained(out)
@@ -54,7 +58,7 @@ def export(args, load_run, load_shipped, card) -> Path:
     script = Path(sys.argv[0]).resolve().relative_to(ROOT)
     cpu = args.train_cpu or bench.get('environment', {}).get('cpu_model', platform.processor() or 'CPU')
     lines = [f"# multidiff {args.name}: {title}", "", *body,
-             f"- **Command:** `.venv/bin/python {script} --steps {args.steps}`, then `.venv/bin/python {script} --export --bench {args.bench}`.",
+             f"- **Command:** {commands or f'`.venv/bin/python {script} --steps {args.steps}`, then `.venv/bin/python {script} --export --bench {args.bench}`'}.",
              f"- **Wall time:** {wall_hours(args):.2f} h of training on {cpu}, {torch.get_num_threads()} CPU threads, no GPU ({platform.platform()})."]
     if args.note: lines.append(f"- **Note:** {args.note}")
     text = '\n'.join(lines + [""] + (measured if bench else [])) + '\n'

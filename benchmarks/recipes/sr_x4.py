@@ -2,16 +2,20 @@
 
 Trains on random 96-pixel crops of BSD100 (../shared/data/sr/BSD100, read by path, never copied) plus the project's
 scikit-image sample photos (data/photos, public domain / CC0); Set5, the benchmark's test set, is never seen.
-Then exports the EMA weights with a model card (--export, after benchmarks/sr_set5.py has run).
+Two stages: `base` trains from scratch with uniform timesteps and saves its EMA model to OUT/base_model; `focus`
+fine-tunes that model with half of the training timesteps in the noisiest 50 (`high_noise_fraction`), where the
+one-step upscale starts. Then exports the EMA weights with a model card (--export, after benchmarks/sr_set5.py has run).
 
-Run:  .venv/bin/python benchmarks/recipes/sr_x4.py [--out runs/sr_x4] [--steps 8000]      (resumes an interrupted run)
-      .venv/bin/python benchmarks/recipes/sr_x4.py --export --bench benchmarks/results/sr_set5.json
+Run:  .venv/bin/python benchmarks/recipes/sr_x4.py --steps 8000                 (base stage, runs/sr_x4; resumes an interrupted run)
+      .venv/bin/python benchmarks/recipes/sr_x4.py --stage focus --steps 3000    (runs/sr_x4_focus, from runs/sr_x4/base_model)
+      .venv/bin/python benchmarks/recipes/sr_x4.py --export --steps 3000 --bench benchmarks/results/sr_set5.json
 """
 import json, sys
 from pathlib import Path
 from _recipe import ROOT, recipe_args, train_segment, export, settings_line
 
 SETTINGS = dict(scale=4, crop=96, batch_size=16, lr=4e-4, seed=0, channels=(64, 128, 128, 128), layers_per_block=1)
+FOCUS = dict(scale=4, crop=96, batch_size=16, lr=2e-4, seed=0, high_noise_fraction=0.5, config={'warmup_steps': 100, 'ckpt_every': 500})
 
 def train_images(shared:Path) -> list:
     bsd = sorted((shared / 'data' / 'sr' / 'BSD100').glob('*.png'))
@@ -25,7 +29,9 @@ def card(m, bench):
             "the state is 8 x (HR - bicubic(LR)); conditioning noise augmentation up to 0.1 on half of the pairs.",
             f"- **Data:** random {SETTINGS['crop']}-pixel HR crops (flips, 90-degree turns) of BSD100 (100 images, `../shared/data/sr/BSD100`) "
             "and the 5 scikit-image photos in `data/photos`; LR by Pillow bicubic downsampling rounded to 8 bits. Set5 (the test set) was not used.",
-            settings_line(SETTINGS, args.steps, f"batch {SETTINGS['batch_size']}")]
+            settings_line(SETTINGS, args.base_steps, f"batch {SETTINGS['batch_size']}") + " Base stage.",
+            f"- **Focus stage:** {args.steps} more steps from the base model's EMA weights with half of the training timesteps in the noisiest 50 "
+            f"(where the one-step upscale starts; `high_noise_fraction=0.5`), settings `{json.dumps(FOCUS)}`, EMA 0.999 weights shipped."]
     if not bench: return "x4 super-resolution diffusion (SR3-style, residual over bicubic)", body, []
     bic, rows, sp, mem = bench['bicubic'], bench['by_steps'], bench['speed'], bench['memory_1024']
     measured = [f"## Measured (`{bench.get('command', 'benchmarks/sr_set5.py')}`; Set5 x4, PSNR/SSIM on Y with a 4-pixel border, mean over {bench['seeds']} seeds ± std)", "",
@@ -38,8 +44,28 @@ def card(m, bench):
                 f"Peak RSS of `multidiff upscale` for a 1024x1024 output: {mem['peak_rss_gb']:.2f} GB ({mem['seconds']} s)."]
     return "x4 super-resolution diffusion (SR3-style, residual over bicubic)", body, measured
 
+def train(args):
+    from multidiff.image.sr import train_sr, sr_from_run
+    images, out = train_images(Path(args.shared)), Path(args.out)
+    if args.stage == 'base':
+        train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
+        sr_from_run(out).save_pretrained(out / 'base_model')
+        return
+    init = Path(args.init or ROOT / 'runs' / 'sr_x4' / 'base_model')
+    if not (init / 'sr_config.json').exists(): sys.exit(f"{init} is not a saved SR model: run the base stage first, or pass --init")
+    base_time = init.parent / 'wall_time.txt'
+    if not (out / 'wall_time.txt').exists() and base_time.exists():  # the card's wall time counts both stages
+        out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
+    train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, init=init, **FOCUS))
+
 if __name__ == '__main__':
-    args = recipe_args('sr_x4', 8000, __doc__)
-    from multidiff.image.sr import train_sr, sr_from_run, SRDiffusion
-    if args.export: export(args, sr_from_run, SRDiffusion.from_pretrained, card)
-    else: train_segment(args.out, lambda resume: train_sr(train_images(Path(args.shared)), args.out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
+    args = recipe_args('sr_x4', 8000, __doc__, stages=('base', 'focus'))
+    args.base_steps = 8000  # the base stage's steps, for the card
+    from multidiff.image.sr import sr_from_run, SRDiffusion
+    if '--out' not in sys.argv and (args.export or args.stage == 'focus'): args.out = str(ROOT / 'runs' / 'sr_x4_focus')  # the last stage's run
+    if args.export:
+        script = '.venv/bin/python benchmarks/recipes/sr_x4.py'
+        export(args, sr_from_run, SRDiffusion.from_pretrained, card,
+               f"`{script} --steps {args.base_steps}` (base stage: runs/sr_x4, its EMA model in runs/sr_x4/base_model), then "
+               f"`{script} --stage focus --steps {args.steps}` (runs/sr_x4_focus), then `{script} --export --steps {args.steps} --bench {args.bench}`")
+    else: train(args)

@@ -30,9 +30,10 @@ def diffusion_loss(denoiser:Callable, # (x_t, t, cond) -> prediction
                    x0:State, # a clean batch (with its carried entries, e.g. a node mask)
                    cond:Optional[State]=None, null_cond:Optional[State]=None, # condition, and its null value
                    cond_dropout:float=0.0, # probability of training on the null condition (for guidance)
-                   generator=None) -> Tensor: # explicit randomness for t, noise and dropout
+                   generator=None, # explicit randomness for t, noise and dropout
+                   high_noise_fraction:float=0.0) -> Tensor: # share of t moved to the noisiest timesteps (`focus_timesteps`)
     "The denoising loss on one batch: MSE to the target for Gaussian entries, cross-entropy for categorical ones."
     sched = as_state_scheduler(scheduler)
-    xt, t, target = sched.training_example(x0, generator)
+    xt, t, target = sched.training_example(x0, generator, high_noise_fraction)
     pred = denoiser(xt, t, drop_condition(cond, null_cond, cond_dropout, generator))
     return sched.loss(pred, target, x0)

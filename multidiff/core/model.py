@@ -33,14 +33,16 @@ class DiffusionModel(nn.Module):
                  denoiser:nn.Module, # (x_t, t, cond) -> prediction
                  scheduler, # the training scheduler (sampling may swap the solver)
                  null_cond=None, # the 'no condition' value, for condition dropout and guidance
-                 cond_dropout:float=0.0): # share of training samples that see `null_cond`
+                 cond_dropout:float=0.0, # share of training samples that see `null_cond`
+                 high_noise_fraction:float=0.0): # share of training timesteps moved to the noisiest 50, where few-step sampling starts
         super().__init__()
         self.denoiser, self.scheduler, self.cond_dropout = denoiser, as_state_scheduler(scheduler), cond_dropout
+        self.high_noise_fraction = high_noise_fraction
         self.null_cond = None if null_cond is None else torch.as_tensor(null_cond)
 
     def forward(self, batch, generator=None) -> Tensor:
         x0, cond = split_batch(batch)
-        return diffusion_loss(self.denoiser, self.scheduler, x0, cond, self.null_cond, self.cond_dropout, generator)
+        return diffusion_loss(self.denoiser, self.scheduler, x0, cond, self.null_cond, self.cond_dropout, generator, self.high_noise_fraction)
 
     def sample(self, shape=None, sampler:Optional[str]=None, **kwargs):
         "Generate with the core loop; `sampler` swaps the solver (e.g. 'dpm++') keeping the noise schedule."
@@ -56,7 +58,8 @@ def _save_model(model:'DiffusionModel', path):
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     den = model.denoiser
     cfg = {'multidiff_version': __version__, 'cond_dropout': model.cond_dropout,
-           'null_cond': None if model.null_cond is None else model.null_cond.tolist(), 'scheduler': model.scheduler.to_config()}
+           'null_cond': None if model.null_cond is None else model.null_cond.tolist(), 'scheduler': model.scheduler.to_config(),
+           'high_noise_fraction': model.high_noise_fraction}
     if isinstance(den, DiffusersDenoiser):
         den.model.save_pretrained(path / 'unet', safe_serialization=True)
         cfg['denoiser'] = {'kind': 'diffusers', 'class': type(den.model).__name__, 'subfolder': 'unet', 'cond_arg': den.cond_arg}
@@ -76,7 +79,7 @@ def _load_model(cls, path, denoiser:Optional[nn.Module]=None) -> 'DiffusionModel
     else:
         if denoiser is None: raise ValueError(f"{path} holds weights for a {d['class']}: pass `denoiser=` an instance of that architecture to load them into")
         denoiser.load_state_dict(load_weights(path / d['file'])); den = denoiser
-    return cls(den, StateScheduler.from_config(cfg['scheduler']), cfg['null_cond'], cfg['cond_dropout'])
+    return cls(den, StateScheduler.from_config(cfg['scheduler']), cfg['null_cond'], cfg['cond_dropout'], cfg.get('high_noise_fraction', 0.0))
 
 DiffusionModel.save_pretrained = lambda self, path: _save_model(self, path)
 DiffusionModel.from_pretrained = classmethod(_load_model)

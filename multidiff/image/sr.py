@@ -59,8 +59,9 @@ class SRDenoiser(nn.Module):
 class SRDiffusion(DiffusionModel):
     "An x`scale` super-resolution diffusion model: batches are {'hr', 'up'} in [0, 1]; the state is the scaled residual."
     def __init__(self, denoiser:SRDenoiser, scheduler, residual_scale:float=4.0, # state = residual_scale * (hr - up) in [-1, 1] units
-                 aug_max:float=0.1, aug_prob:float=0.5): # training noise on the conditioning image: level ~ U(0, aug_max) on aug_prob of pairs
-        super().__init__(denoiser, scheduler)
+                 aug_max:float=0.1, aug_prob:float=0.5, # training noise on the conditioning image: level ~ U(0, aug_max) on aug_prob of pairs
+                 high_noise_fraction:float=0.0): # share of training t in the noisiest 50, where 1-step upscaling starts (`focus_timesteps`)
+        super().__init__(denoiser, scheduler, high_noise_fraction=high_noise_fraction)
         self.scale, self.residual_scale, self.aug_max, self.aug_prob = denoiser.scale, residual_scale, aug_max, aug_prob
 
     def to_state(self, hr:Tensor, up:Tensor) -> Tensor: return self.residual_scale * 2 * (hr - up)
@@ -82,10 +83,10 @@ class SRDiffusion(DiffusionModel):
 # %% ../../nbs/image/02_sr.ipynb #73326335
 def sr_model(scale:int=4, channels:tuple=(64, 128, 256), layers_per_block:int=2, attention:bool=False,
              prediction_type:str='v_prediction', schedule:str='cosine', num_train_timesteps:int=1000,
-             residual_scale:float=4.0, aug_max:float=0.1, aug_prob:float=0.5, seed:int=0) -> SRDiffusion:
+             residual_scale:float=4.0, aug_max:float=0.1, aug_prob:float=0.5, high_noise_fraction:float=0.0, seed:int=0) -> SRDiffusion:
     "An untrained `SRDiffusion`."
     sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type, clip_sample=False)  # the state exceeds [-1, 1]
-    return SRDiffusion(SRDenoiser(sr_unet(scale, channels, layers_per_block, attention, seed), scale), sched, residual_scale, aug_max, aug_prob)
+    return SRDiffusion(SRDenoiser(sr_unet(scale, channels, layers_per_block, attention, seed), scale), sched, residual_scale, aug_max, aug_prob, high_noise_fraction)
 
 # %% ../../nbs/image/02_sr.ipynb #0cf8390d
 class SRPairs(torch.utils.data.Dataset):
@@ -193,7 +194,7 @@ def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in 
 
 # %% ../../nbs/image/02_sr.ipynb #269aa920
 def _sr_config(m:SRDiffusion) -> dict:
-    return {'scale': m.scale, 'residual_scale': m.residual_scale, 'aug_max': m.aug_max, 'aug_prob': m.aug_prob,
+    return {'scale': m.scale, 'residual_scale': m.residual_scale, 'aug_max': m.aug_max, 'aug_prob': m.aug_prob, 'high_noise_fraction': m.high_noise_fraction,
             'unet': {k: v for k, v in dict(m.denoiser.unet.config).items() if not k.startswith('_')}}
 
 def _save_sr(self:SRDiffusion, path) -> Path:
@@ -202,7 +203,7 @@ def _save_sr(self:SRDiffusion, path) -> Path:
 def _load_sr(cls, path) -> SRDiffusion:
     c = read_domain_config(path, 'sr_config.json', 'super-resolution', 'multidiff train sr')
     core = DiffusionModel.from_pretrained(path, denoiser=SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']))
-    return cls(core.denoiser, core.scheduler, c['residual_scale'], c['aug_max'], c['aug_prob']).eval()
+    return cls(core.denoiser, core.scheduler, c['residual_scale'], c['aug_max'], c['aug_prob'], core.high_noise_fraction).eval()
 
 SRDiffusion.save_pretrained = _save_sr
 SRDiffusion.from_pretrained = classmethod(_load_sr)
@@ -216,16 +217,25 @@ def image_paths(folder) -> list:
     if not paths: raise ValueError(f"{folder} holds no images (png, jpg, bmp, tif, webp)")
     return paths
 
+def _fine_tune_start(init, scale:int, high_noise_fraction:Optional[float]=None, **other) -> SRDiffusion:
+    "A saved model to train further; its architecture is fixed, so only the timestep focus may change."
+    if other: raise ValueError(f"Fine-tuning keeps the architecture of {init}: drop {sorted(other)} (only high_noise_fraction may change)")
+    model = SRDiffusion.from_pretrained(init).train()
+    if model.scale != scale: raise ValueError(f"{init} is an x{model.scale} model; pass scale={model.scale} to fine-tune it")
+    if high_noise_fraction is not None: model.high_noise_fraction = high_noise_fraction
+    return model
+
 def train_sr(images:list, # photos: paths or [3, H, W] tensors in [0, 1]
              out_dir='runs/sr', scale:int=4, crop:int=64, # HR crop size
              steps:int=2000, batch_size:int=16, lr:float=5e-4, seed:int=0,
              degradations:bool=False, # random blur / noise / JPEG on half of the LR inputs
+             init=None, # a saved SR model folder to start from (fine-tuning); `model_kw` may then set only high_noise_fraction
              resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
              **model_kw) -> tuple: # `sr_model` options (channels, layers_per_block, ...); returns (EMA model, trainer)
     "Train an x`scale` SR model on random crops of `images`; the run folder's sr_config.json makes any checkpoint loadable."
     from multidiff.core.trainer import domain_config, train_in_folder
     data = SRPairs(images, scale, crop, length=max(steps * batch_size, 1), seed=seed, degradations=degradations)
-    model = sr_model(scale, seed=seed, **model_kw)
+    model = sr_model(scale, seed=seed, **model_kw) if init is None else _fine_tune_start(init, scale, **model_kw)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
     return train_in_folder(model, data, cfg, out_dir, resume, 'sr_config.json', {**_sr_config(model), 'scheduler': model.scheduler.to_config()})
 
@@ -234,7 +244,7 @@ def sr_from_run(run_dir, checkpoint=None) -> SRDiffusion: # checkpoint: a step-*
     from multidiff.core.trainer import model_from_folder
     from multidiff.core.scheduler import StateScheduler
     def build(c): return SRDiffusion(SRDenoiser(UNet2DModel.from_config(c['unet']), c['scale']), StateScheduler.from_config(c['scheduler']),
-                                     c['residual_scale'], c['aug_max'], c['aug_prob'])
+                                     c['residual_scale'], c['aug_max'], c['aug_prob'], c.get('high_noise_fraction', 0.0))
     return model_from_folder(run_dir, 'sr_config.json', build, checkpoint, 'train_sr')
 
 # %% ../../nbs/image/02_sr.ipynb #4258b480

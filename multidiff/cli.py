@@ -157,6 +157,14 @@ def _train_sr_args(p):
     p.add_argument('--channels', default='64,128,128,128', help='UNet widths per level, comma-separated')
     p.add_argument('--layers-per-block', type=int, default=1, help='ResNet layers per UNet block')
     p.add_argument('--degradations', action='store_true', help='random blur / noise / JPEG on half of the LR inputs (for real-world photos)')
+    p.add_argument('--init', default=None, help="fine-tune a saved SR model (e.g. multidiff/pretrained/sr_x4) instead of a new one; its architecture is kept")
+    p.add_argument('--high-noise-fraction', type=float, default=None, help='share of training timesteps in the noisiest 50, where 1-step upscaling starts (default 0)')
+
+def _sr_model_options(a) -> dict:
+    "A new model's architecture and timestep focus; a fine-tuned one keeps its architecture."
+    focus = {} if a.high_noise_fraction is None else {'high_noise_fraction': a.high_noise_fraction}
+    if a.init: return focus
+    return {'channels': tuple(int(c) for c in a.channels.split(',')), 'layers_per_block': a.layers_per_block, **focus}
 
 def _train_sr(a):
     from multidiff.image.sr import train_sr, image_paths
@@ -165,7 +173,7 @@ def _train_sr(a):
     images = [p for d in (a.data.split(',') if a.data else []) for p in image_paths(d)] or sample_photos()
     model, trainer = train_sr(images, a.out, scale=a.scale, crop=a.crop, steps=cfg.pop('steps', 2000), batch_size=cfg.pop('batch_size', 16),
                               lr=cfg.pop('lr', 4e-4), seed=a.seed, degradations=a.degradations, resume=a.resume, progress=not a.no_progress,
-                              config=cfg, channels=tuple(int(c) for c in a.channels.split(',')), layers_per_block=a.layers_per_block)
+                              config=cfg, init=a.init, **_sr_model_options(a))
     model.save_pretrained(f"{a.out}/final")
     print(f"multidiff train sr: step {trainer.step} on {len(images)} images; EMA model in {a.out}/final")
 

@@ -105,6 +105,7 @@ def _train_molecules_args(p):
     p.add_argument('--features', default='cycles,spectral', help="structural features: 'cycles', 'spectral', both (comma-separated) or 'none'")
     p.add_argument('--no-positional', action='store_true', help='no atom-slot embedding (a permutation-equivariant denoiser)')
     p.add_argument('--transition', default='absorbing', choices=('absorbing', 'marginal', 'uniform'), help="noise: 'absorbing' (masked; default) or DiGress's 'marginal'")
+    p.add_argument('--init', default=None, help='fine-tune a saved model (e.g. multidiff/pretrained/molecules_qm9): its vocabulary, properties and architecture are kept')
 
 def _train_molecules(a):
     from multidiff.molecules.model import train_molecules, sample_data_path
@@ -112,8 +113,8 @@ def _train_molecules(a):
     feats = () if a.features == 'none' else tuple(f for f in a.features.split(',') if f)
     model, trainer, skipped = train_molecules(a.data or sample_data_path(), a.out, steps=cfg.pop('steps', 2000), batch_size=cfg.pop('batch_size', 256),
                                               lr=cfg.pop('lr', 1e-3), seed=a.seed, properties=tuple(a.property), split=a.split, resume=a.resume,
-                                              progress=not a.no_progress, config=cfg, layers=a.layers, dx=a.dx, de=a.de, features=feats,
-                                              positional=not a.no_positional, transition=a.transition)
+                                              progress=not a.no_progress, config=cfg, transition=a.transition, init=a.init,
+                                              **({} if a.init else dict(layers=a.layers, dx=a.dx, de=a.de, features=feats, positional=not a.no_positional)))
     print(f"multidiff train molecules: step {trainer.step}; {len(skipped)} input lines skipped; weights (EMA) in {a.out}/final")
 
 def _sample_molecules_args(p):

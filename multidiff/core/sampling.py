@@ -73,7 +73,7 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
     "The reverse chain over `timesteps` from state `x`."
     level = lambda t: t if noise_known else -1  # -1: clean
     if known is not None: x = impose_known(sched, x, known, mask, level(timesteps[0]), gen)
-    if check: check_finite(x, "the starting state (check `init` and `known`)")
+    if check and known is not None: check_finite(x, "the starting state (check `known`)")  # pure noise is finite by construction: no full pass over it
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
     for i, t in enumerate(tqdm(timesteps, disable=not progress, leave=False)):
         tb = t.expand(n)
@@ -135,6 +135,7 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
     sched = as_state_scheduler(scheduler)
     if device is None: device = next((p.device for p in denoiser.parameters()), None) if isinstance(denoiser, torch.nn.Module) else None
     _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
+    if check and init is not None: check_finite(init, "the starting state (check `init`)")
     if init is not None and shape is None: shape = state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor) else {k: tuple(v.shape) for k, v in init.items()}
     n = _shape_n(shape)
     _check_known(known, known_mask, _meta(shape))  # fail before any work if the mask does not fit

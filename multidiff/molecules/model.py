@@ -197,6 +197,14 @@ def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple
         warnings.warn(f"{data.source or 'data'}: skipped {len(report)} of {len(data)} molecules: {shown}" + ('; ...' if len(report) > 5 else ''), stacklevel=2)
     return state, kept, report
 
+def _continue_from(init, properties, denoiser_kw) -> MoleculeDiffusion:
+    "A saved model to train further, refusing changes it cannot take."
+    if denoiser_kw: raise ValueError(f"Fine-tuning keeps the architecture of {init}: drop {sorted(denoiser_kw)}")
+    model = MoleculeDiffusion.from_pretrained(init).train()
+    if properties and tuple(properties) != tuple(model.properties):
+        raise ValueError(f"{init} is conditioned on {list(model.properties) or 'no property'}, not {list(properties)}: drop --property to keep the model's")
+    return model
+
 def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
                     out_dir='runs/molecules', # checkpoints/, log.csv, tb/, final/
                     steps:int=2000, batch_size:int=256, lr:float=1e-3, seed:int=0,
@@ -204,21 +212,24 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
                     split:Optional[str]=None, # with a path: keep this split of the file
                     vocab:Optional[MolVocab]=None, # default: the atom types found in the data
                     transition:str='absorbing', # or 'marginal' (DiGress) or 'uniform'
+                    init=None, # a saved molecule model to train further (fine-tuning): its vocabulary, properties, scaling and architecture are kept
                     resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
                     **denoiser_kw) -> tuple: # GraphTransformer options (layers, dx, de, features, positional, ...)
     "Train a molecule model; returns (model with EMA weights, trainer, skipped lines)."
     if not isinstance(data, MoleculeData): data = read_molecules(data, split=split)
+    start = None if init is None else _continue_from(init, properties, denoiser_kw)
+    if start is not None: vocab, properties = start.vocab, start.properties
     missing = [p for p in properties if p not in data.properties]
     if missing: raise ValueError(f"Conditioning on {missing} needs those columns in {data.source}; it has {sorted(data.properties) or 'none'} (aliases: {PROPERTIES})")
     vocab = vocab or MolVocab.from_smiles(data.smiles)
     state, kept, skipped = encode_data(data, vocab)
     vals = np.stack([data.properties[p][kept] for p in properties], -1) if properties else np.zeros((len(kept), 0))
     if np.isnan(vals).any(): raise ValueError(f"Missing property values in {data.source} for {list(properties)}: fill them or drop those rows")
-    mean, std = vals.mean(0), vals.std(0) + 1e-8
+    mean, std = (vals.mean(0), vals.std(0) + 1e-8) if start is None else (np.array(start.prop_mean), np.array(start.prop_std))
     from multidiff.molecules.graphs import marginals as class_marginals
-    model = molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, transition,
-                           {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
-    batches = add_mask_token(state) if transition == 'absorbing' else dict(state)
+    model = start or molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, transition,
+                                    {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
+    batches = add_mask_token(state) if model.denoiser.masked else dict(state)
     if properties: batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), torch.ones(len(kept), 1)], -1)
     cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=1000, **(config or {}))
     return (*train_in_folder(model, batches, cfg, out_dir, resume, 'molecules_config.json', _molecules_config(model)), skipped)

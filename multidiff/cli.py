@@ -44,6 +44,7 @@ def _demo_run(a):
     print(f"  video: wrote {a.out}/video/generated.gif, predicted.gif (5 given frames, {mv['frames'] - 5} predicted), truth.gif, .mp4 and .npy of each, frames.png, metrics.json; "
           f"prediction SSIM {mv['prediction']['ssim']:.2f} (copy-last-frame {mv['copy_last_frame']['ssim']:.2f})")
 
+# %% ../nbs/cli.ipynb #9a5a36f7
 def _train_common(p):
     "Options every `multidiff train <modality>` shares."
     p.add_argument('--data', default=None, help='training data (the modality says which formats)')
@@ -95,6 +96,7 @@ def _sample_digits(a):
     plt.imsave(a.out, image_grid(CODEC.decode(x), nrow=a.per_class), cmap='gray')
     print(f"multidiff sample digits: wrote {a.out} ({len(labels)} samples)")
 
+# %% ../nbs/cli.ipynb #cce215ad
 def _train_molecules_args(p):
     _train_common(p)
     p.add_argument('--split', default=None, help="keep rows whose 'split' column equals this (e.g. train)")
@@ -151,6 +153,7 @@ def _sample_molecules(a):
     tmp = out.with_name(out.name + '.tmp'); tmp.write_text(''.join(s + '\n' for s in smiles)); tmp.replace(out)
     print(f"multidiff sample molecules: wrote {a.n} lines to {a.out} ({sum(s != 'INVALID' for s in smiles)} valid)")
 
+# %% ../nbs/cli.ipynb #ec68e759
 def _train_sr_args(p):
     _train_common(p)
     p.add_argument('--scale', type=int, default=4, choices=(2, 4, 8), help='upscaling factor')
@@ -194,6 +197,7 @@ def _upscale(a):
     out = upscale_file(model, a.input, a.output, scale=a.scale, num_steps=a.steps, seed=a.seed, tile=a.tile, noise_level=a.noise_level)
     print(f"multidiff upscale: wrote {a.output} ({out.size[1]}x{out.size[0]}, x{model.scale})")
 
+# %% ../nbs/cli.ipynb #b8ea2a77
 def _train_audio_args(p):
     _train_common(p)
     p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
@@ -234,6 +238,7 @@ def _sample_audio(a):
     for i, w in enumerate(waves): write_wav(Path(a.out) / f"{stem}_{i:03d}.wav", w, model.codec.sample_rate)
     print(f"multidiff sample audio: wrote {a.n} WAV file(s) ({model.codec.seconds:.3f} s, {model.codec.sample_rate} Hz) to {a.out}")
 
+# %% ../nbs/cli.ipynb #d0fc5315
 def _train_video_args(p):
     _train_common(p)
     p.add_argument('--frames', type=int, default=16, help='frames per training window')
@@ -282,6 +287,7 @@ def _sample_video(a):
         write_gif(c, out / f"clip_{i:03d}.gif", scale=4)
     print(f"multidiff sample video: wrote {a.n} clip(s) of {clips.shape[1]} frames ({clips.shape[2]}x{clips.shape[3]}) to {a.out}")
 
+# %% ../nbs/cli.ipynb #c77d6b16
 # modality -> (help, add arguments, run); modality notebooks add their entries
 TRAIN = {'digits': ("the core's worked example: class-conditional 8x8 digits (--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
          'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),

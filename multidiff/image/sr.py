@@ -191,6 +191,7 @@ def upscale_tensor(model:SRDiffusion, lr:Tensor, # [B, 3, h, w] or [3, h, w] in 
     sched = model.scheduler.schedulers['_'].with_sampler(sampler, timestep_spacing='trailing', clip_sample=False) if sampler else model.scheduler
     cond = model.condition(up, torch.full((len(lr),), float(noise_level)) if noise_level else None,
                            [torch.Generator().manual_seed(seed + 10 ** 6 + i) for i in range(len(lr))])  # per image, as the noise
+    cond['image'] = _nhwc(cond['image'])  # once here, so the per-step conversion in `TiledDenoiser` is a no-op
     with torch.no_grad():
         x = sample(den, sched, (len(lr), 3, H, W), num_steps=num_steps, seed=seed, cond=cond, progress=progress)
     out = model.from_state(x, up)

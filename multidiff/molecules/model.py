@@ -227,8 +227,8 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
     if np.isnan(vals).any(): raise ValueError(f"Missing property values in {data.source} for {list(properties)}: fill them or drop those rows")
     mean, std = (vals.mean(0), vals.std(0) + 1e-8) if start is None else (np.array(start.prop_mean), np.array(start.prop_std))
     from multidiff.molecules.graphs import marginals as class_marginals
-    model = start or molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, transition,
-                                    {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
+    model = start if start is not None else molecule_model(vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed, transition,
+                                                           {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' else None, **denoiser_kw)
     batches = add_mask_token(state) if model.denoiser.masked else dict(state)
     if properties: batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), torch.ones(len(kept), 1)], -1)
     cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=1000, **(config or {}))

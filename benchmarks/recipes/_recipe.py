@@ -67,7 +67,7 @@ def export(args, load_run, load_shipped, card, commands:str=None) -> Path:
     return out
 
 
-def settings_line(settings: dict, steps: int, batch: str) -> str:
-    "The card's seed / steps / settings line."
-    return (f"- **Seed:** {settings['seed']}. **Steps:** {steps} optimizer steps of {batch} (EMA 0.999 weights shipped). "
+def settings_line(settings: dict, steps: int, batch: str, shipped: bool = True) -> str:
+    "The card's seed / steps / settings line (`shipped`: this stage's EMA weights are the shipped ones)."
+    return (f"- **Seed:** {settings['seed']}. **Steps:** {steps} optimizer steps of {batch}{' (EMA 0.999 weights shipped)' if shipped else ''}. "
             f"**Settings:** `{json.dumps(settings)}`.")

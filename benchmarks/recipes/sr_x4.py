@@ -29,7 +29,7 @@ def card(m, bench):
             "the state is 8 x (HR - bicubic(LR)); conditioning noise augmentation up to 0.1 on half of the pairs.",
             f"- **Data:** random {SETTINGS['crop']}-pixel HR crops (flips, 90-degree turns) of BSD100 (100 images, `../shared/data/sr/BSD100`) "
             "and the 5 scikit-image photos in `data/photos`; LR by Pillow bicubic downsampling rounded to 8 bits. Set5 (the test set) was not used.",
-            settings_line(SETTINGS, args.base_steps, f"batch {SETTINGS['batch_size']}") + " Base stage.",
+            settings_line(SETTINGS, args.base_steps, f"batch {SETTINGS['batch_size']}", shipped=False) + " Base stage.",
             f"- **Focus stage:** {args.steps} more steps from the base model's EMA weights with half of the training timesteps in the noisiest 50 "
             f"(where the one-step upscale starts; `high_noise_fraction=0.5`), settings `{json.dumps(FOCUS)}`, EMA 0.999 weights shipped."]
     if not bench: return "x4 super-resolution diffusion (SR3-style, residual over bicubic)", body, []

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
            'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
-           'train_molecules', 'model_from_run', 'scaffold_state', 'sample_molecules', 'keeps_scaffold',
-           'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
+           'train_molecules', 'model_from_run', 'scaffold_state', 'default_restarts', 'sample_molecules',
+           'keeps_scaffold', 'pretrained_path', 'load_pretrained', 'molecule_grid', 'run_molecules_demo']
 
 # %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
 import csv, gzip, time, warnings
@@ -261,13 +261,18 @@ def scaffold_state(scaffold:str, vocab:MolVocab, n:int, masked:bool=True) -> tup
     slots = (torch.arange(N) < k).float()
     return known, {'X': slots[None, :, None].expand(n, N, 1), 'E': (slots[:, None] * slots[None, :])[None, :, :, None].expand(n, N, N, 1)}, k
 
+def default_restarts(num_steps:int, restart_steps:int=5, first_pass:int=25, most:int=4) -> int:
+    "Restart rounds for a step budget: the first pass keeps `first_pass` steps (fewer cost more than restarts repair), the rest goes to restarts."
+    return max(0, min(most, (num_steps - first_pass) // restart_steps))
+
 def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
-                     num_steps:int=50, seed:int=0, # graph i uses seed + i: the same seed gives the same molecules whatever the batching
+                     num_steps:int=45, seed:int=0, # network calls (restarts included); graph i uses seed + i: the same seed gives the same molecules whatever the batching
                      properties:Optional[dict]=None, guidance_scale:float=1.0, # e.g. {'mu': 3.0}; guidance needs properties
                      scaffold:Optional[str]=None, # SMILES of a substructure every sample keeps
                      atom_counts=None, # atoms per graph (an int or n ints); default: drawn from the training distribution
                      valence_mask:Optional[bool]=None, # constrain valences; default: on for masked diffusion (the only kind it applies to)
                      sampler:Optional[str]=None, # 'first-hitting' (default for masked models: one reveal per network call) or 'grid' (the core loop)
+                     restarts:Optional[int]=None, restart_fraction:float=0.2, restart_steps:int=5, # first-hitting corrector rounds (None: `default_restarts`)
                      batch_size:int=1000, progress:bool=False) -> list: # n SMILES or 'INVALID'
     "Generate `n` molecules as canonical SMILES (all fragments, joined by '.'), 'INVALID' where RDKit rejects the graph."
     if n < 1: raise ValueError(f"n must be >= 1, got {n}")
@@ -280,6 +285,8 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
     sampler = sampler or ('first-hitting' if masked else 'grid')
     if sampler not in ('first-hitting', 'grid'): raise ValueError(f"sampler must be 'first-hitting' or 'grid', got {sampler!r}")
     if sampler == 'first-hitting' and not masked: raise ValueError("The first-hitting sampler needs masked (absorbing) diffusion; use sampler='grid' for this model")
+    if restarts and sampler != 'first-hitting': raise ValueError(f"restarts apply to the first-hitting sampler only, got sampler={sampler!r}")
+    if restarts is None: restarts = default_restarts(num_steps, restart_steps) if sampler == 'first-hitting' else 0
     if scaffold is not None: known, mask, k = scaffold_state(scaffold, vocab, n, masked)
     if atom_counts is None: counts = _draw_counts(model, n, seed, max(1, k))
     else:
@@ -298,7 +305,8 @@ def sample_molecules(model:MoleculeDiffusion, n:int, # how many graphs
         parts = [first_hitting_sample(denoiser, model.scheduler, {k: (min(n, a + batch_size) - a, *v[1:]) for k, v in shape.items()}, num_steps,
                                       seed=seed + a, cond=None if cond is None else cond[a:a + batch_size], null_cond=model.null_cond,
                                       guidance_scale=guidance_scale, carry={'node_mask': node_mask[a:a + batch_size]},
-                                      known=rows(known, a, a + batch_size), known_mask=rows(mask, a, a + batch_size), after_reveal=guard, progress=progress)
+                                      known=rows(known, a, a + batch_size), known_mask=rows(mask, a, a + batch_size), after_reveal=guard,
+                                      restarts=restarts, restart_fraction=restart_fraction, restart_steps=restart_steps, progress=progress)
                  for a in range(0, n, batch_size)]
         x = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
     else:
@@ -340,7 +348,7 @@ def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Opt
     legends = list(legends) if legends is not None else [s if m is not None else 'INVALID' for s, m in zip(smiles, mols)]
     return Draw.MolsToGridImage([m if m is not None else Chem.Mol() for m in mols], molsPerRow=per_row, subImgSize=(size, size), legends=legends)
 
-def run_molecules_demo(out_dir='runs/demo/molecules', n:int=48, num_steps:int=50, seed:int=0, checkpoint=None) -> dict:
+def run_molecules_demo(out_dir='runs/demo/molecules', n:int=48, num_steps:int=45, seed:int=0, checkpoint=None) -> dict:
     "Sample `n` molecules with the shipped (or given) checkpoint; write molecules.smi, molecules.png and metrics.json."
     from multidiff.molecules.metrics import molecule_metrics, canonical_largest_fragment
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)

@@ -54,7 +54,7 @@ def main():
                   "| sampler | validity | uniqueness | novelty | FCD | molecules/s |", "|---|---|---|---|---|---|",
                   f"| first-hitting + valence mask and guard (default{how}) | {v['validity']:.4f} | {v['uniqueness']:.4f} | {v['novelty']:.4f} | {v['fcd']:.3f} | {v['molecules_per_s']} |",
                   *([f"| first-hitting + valence mask, no restarts | {r['validity']:.4f} | {r['uniqueness']:.4f} | {r['novelty']:.4f} | {r['fcd']:.3f} | {r['molecules_per_s']} |"] if (r := b.get('no_restarts')) else []),
-                  f"| first-hitting, no valence mask | {nv['validity']:.4f} | {nv['uniqueness']:.4f} | {nv['novelty']:.4f} | {nv['fcd']:.3f} | {nv['molecules_per_s']} |",
+                  f"| first-hitting{' + restarts' if rs['rounds'] else ''}, no valence mask | {nv['validity']:.4f} | {nv['uniqueness']:.4f} | {nv['novelty']:.4f} | {nv['fcd']:.3f} | {nv['molecules_per_s']} |",
                   *([f"| grid sampler + valence mask | {g['validity']:.4f} | {g['uniqueness']:.4f} | {g['novelty']:.4f} | {g['fcd']:.3f} | {g['molecules_per_s']} |"] if (g := b.get('grid_sampler')) else []),
                   f"| DiGress released samples (500 steps) | 0.9921 | 0.9688 | 0.3345 | 0.260 | - |", "",
                   f"Speed: {s['ratio']:.1f}x the molecules/s of the same code at DiGress's size ({s['digress_sized']['parameters'] / 1e6:.1f}M parameters) and {s['digress_sized']['steps']} steps."]

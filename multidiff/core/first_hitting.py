@@ -109,6 +109,7 @@ def remask(x:dict, spec:dict, keys, fraction:float, gens:list, # each revealed t
     return out
 
 # %% ../../nbs/core/14_first_hitting.ipynb #534414b5
+@torch.inference_mode()  # as the core's `sample`: without it autograd bookkeeping took about a third of QM9 sampling time
 def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per entry
                          scheduler, # a `StateScheduler` of absorbing `CategoricalScheduler`s
                          shape:dict, # {entry: shape}, one-hot with the mask class last

@@ -137,7 +137,7 @@ class FrameStackUNet(nn.Module):
         if T != self.frames: raise ValueError(f"This denoiser stacks exactly {self.frames} frames, got {T}: pad the window (`complete` does)")
         if H % self.fold or W % self.fold: raise ValueError(f"Frame size {H}x{W} must be divisible by fold={self.fold}")
         mask = torch.zeros(B, 1, T, 1, 1, device=sample.device) if cond is None or cond.get('mask') is None else cond['mask'].to(sample)
-        x = torch.cat([sample.reshape(B, C * T, H, W), mask.reshape(B, T, 1, 1).expand(B, T, H, W)], 1)
+        x = torch.cat([sample.reshape(B, C * T, H, W), mask.expand(B, 1, T, 1, 1).reshape(B, T, 1, 1).expand(B, T, H, W)], 1)
         x = F.pixel_unshuffle(x, self.fold) if self.fold > 1 else x
         y = self.unet(x, torch.as_tensor(timestep, device=sample.device).expand(B)).sample
         return (F.pixel_shuffle(y, self.fold) if self.fold > 1 else y).reshape(B, C, T, H, W)

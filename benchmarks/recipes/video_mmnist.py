@@ -3,10 +3,14 @@
 Trains the masked frame-stack model on Moving MNIST made on the fly at the CPU scale of the benchmark (two 14-pixel digits
 on a 32x32 canvas, 1.8 pixels per frame, 16-frame windows) from the first 9,000 MNIST test digits in
 ../shared/data/video/mnist (read by path, never copied); the last 1,000 digits are held out for benchmarks/video_mmnist.py.
-Then exports the EMA weights with a model card (--export, after the benchmark has run).
+Two stages: `base` trains the model from scratch with uniform timesteps (runs/video_mmnist, its EMA model saved in
+runs/video_mmnist/base_model); `focus` fine-tunes that model with half of the training timesteps in the noisiest 50,
+where the window's future must come from the given frames alone (runs/video_mmnist_focus). Then exports the EMA
+weights with a model card (--export, after the benchmark has run).
 
-Run:  .venv/bin/python benchmarks/recipes/video_mmnist.py [--out runs/video_mmnist] [--steps 13000]   (resumes an interrupted run)
-      .venv/bin/python benchmarks/recipes/video_mmnist.py --export --bench benchmarks/results/video_mmnist.json
+Run:  .venv/bin/python benchmarks/recipes/video_mmnist.py --steps 13000                (base stage; resumes an interrupted run)
+      .venv/bin/python benchmarks/recipes/video_mmnist.py --stage focus --steps 12000  (from runs/video_mmnist/base_model; resumes)
+      .venv/bin/python benchmarks/recipes/video_mmnist.py --export --steps 12000 --bench benchmarks/results/video_mmnist.json
 """
 import json, sys
 from pathlib import Path
@@ -15,6 +19,8 @@ from _recipe import recipe_args, train_segment, export, settings_line
 
 DATA = dict(canvas=32, num_digits=2, frames=16, step=1.8, digit_size=14, train_digits=9000)
 SETTINGS = dict(batch_size=16, lr=5e-4, seed=0, arch='framestack', prediction_type='sample', channels=(64, 128, 128), attention_levels=(1, 2), fold=2)
+BASE_STEPS = 13000
+FOCUS = dict(batch_size=16, lr=2e-4, seed=1, high_noise_fraction=0.5, config={'warmup_steps': 100, 'ckpt_every': 500})  # the fine-tuning stage
 
 def digits(shared:Path, part:str) -> np.ndarray:
     "MNIST test digits resized to DATA['digit_size'] (bicubic): the first `train_digits` for 'train', the rest for 'test'."
@@ -27,10 +33,10 @@ def digits(shared:Path, part:str) -> np.ndarray:
     s = DATA['digit_size']
     return np.stack([np.asarray(Image.fromarray(i).resize((s, s), Image.BICUBIC)) for i in ims])
 
-def train_data(shared:Path):
+def train_data(shared:Path, seed:int=SETTINGS['seed']):
     from multidiff.video.data import MovingDigits
     return MovingDigits(digits(shared, 'train'), canvas=DATA['canvas'], num_digits=DATA['num_digits'], frames=DATA['frames'],
-                        step=DATA['step'], length=10 ** 7, seed=SETTINGS['seed'])
+                        step=DATA['step'], length=10 ** 7, seed=seed)
 
 def card(m, bench):
     n = sum(p.numel() for p in m.parameters())
@@ -39,12 +45,35 @@ def card(m, bench):
             f"{SETTINGS['prediction_type']} (x0) prediction, cosine schedule, T=1000, sampled with 25 ancestral (DDPM) steps; trained with random given frames (none, a prefix, both ends, a random subset) kept clean and left out of the loss.",
             f"- **Data:** Moving MNIST made on the fly: {DATA['num_digits']} digits of {DATA['digit_size']} px (bicubic from 28 px) on a {DATA['canvas']}x{DATA['canvas']} canvas, "
             f"{DATA['step']} px per frame, from the first {DATA['train_digits']} MNIST test images (`../shared/data/video/mnist`); the last 1,000 are held out for the benchmark.",
-            settings_line(SETTINGS, args.steps, f"{SETTINGS['batch_size']} clips")]
+            settings_line(SETTINGS, BASE_STEPS, f"{SETTINGS['batch_size']} clips", shipped=False) + " Base stage.",
+            f"- **Focus stage:** {args.steps} more steps from the base model's EMA weights with half of the training timesteps in the noisiest 50 "
+            f"(`high_noise_fraction=0.5`: the future must come from the given frames alone), fresh clips (data seed {FOCUS['seed']}), settings `{json.dumps(FOCUS)}`, EMA 0.999 weights shipped."]
     measured = [f"## Measured (`{bench.get('command')}`)", "", "```json", json.dumps(bench.get('summary'), indent=2), "```"]
     return "masked space-time diffusion on Moving MNIST (32x32)", body, measured
 
-if __name__ == '__main__':
-    args = recipe_args('video_mmnist', 13000, __doc__)
+def train(args):
     from multidiff.video.model import train_video, video_from_run, VideoDiffusion
-    if args.export: export(args, video_from_run, VideoDiffusion.from_pretrained, card)
-    else: train_segment(args.out, lambda resume: train_video(train_data(Path(args.shared)), args.out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
+    out = Path(args.out)
+    if args.stage == 'base':
+        train_segment(out, lambda resume: train_video(train_data(Path(args.shared)), out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
+        video_from_run(out).save_pretrained(out / 'base_model')
+        return
+    init = Path(args.init or Path(args.out).parent / 'video_mmnist' / 'base_model')
+    if not (init / 'video_config.json').exists(): sys.exit(f"{init} is not a saved video model: run the base stage first, or pass --init")
+    base_time = init.parent / 'wall_time.txt'
+    if not (out / 'wall_time.txt').exists() and base_time.exists():  # the card's wall time counts both stages
+        out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
+    start = VideoDiffusion.from_pretrained(init); start.high_noise_fraction = FOCUS['high_noise_fraction']
+    kw = {k: v for k, v in FOCUS.items() if k != 'high_noise_fraction'}
+    train_segment(out, lambda resume: train_video(train_data(Path(args.shared), kw['seed']), out, steps=args.steps, resume=resume, progress=False, start=start, **kw))
+
+if __name__ == '__main__':
+    args = recipe_args('video_mmnist', 12000, __doc__, stages=('base', 'focus'))
+    if '--out' not in sys.argv and (args.export or args.stage == 'focus'): args.out = str(Path(args.out).parent / 'video_mmnist_focus')  # the last stage's run
+    from multidiff.video.model import video_from_run, VideoDiffusion
+    if args.export:
+        script = '.venv/bin/python benchmarks/recipes/video_mmnist.py'
+        export(args, video_from_run, VideoDiffusion.from_pretrained, card,
+               f"`{script} --steps {BASE_STEPS}` (base stage: runs/video_mmnist, its EMA model in runs/video_mmnist/base_model), then "
+               f"`{script} --stage focus --steps {args.steps}` (runs/video_mmnist_focus), then `{script} --export --steps {args.steps} --bench {args.bench}`")
+    else: train(args)

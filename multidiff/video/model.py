@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['CODEC_RANGE', 'SpaceTimeBlock', 'sinusoid', 'AxisAttention', 'SpaceTimeUNet', 'FrameStackUNet', 'video_denoiser',
-           'training_masks', 'VideoDiffusion', 'video_model', 'complete', 'generate_video', 'predict_video', 'extend',
-           'interpolate_video', 'video_pretrained', 'train_video', 'video_from_run', 'run_video_demo']
+           'training_masks', 'VideoDiffusion', 'video_model', 'precondition_video', 'complete', 'generate_video',
+           'predict_video', 'extend', 'interpolate_video', 'video_pretrained', 'train_video', 'video_from_run',
+           'run_video_demo']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
 import math
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from ..core.gaussian import GaussianScheduler
+from ..core.denoiser import Preconditioned
 from ..core.model import DiffusionModel, save_domain_model, read_domain_config
 from ..core.sampling import sample
 from ..core.state import rand
@@ -143,10 +145,11 @@ class FrameStackUNet(nn.Module):
         return (F.pixel_shuffle(y, self.fold) if self.fold > 1 else y).reshape(B, C, T, H, W)
 
 def video_denoiser(config:dict) -> nn.Module:
-    "The denoiser a saved `config` describes (`kind`: 'framestack' or, in older files without it, the factorised 'spacetime')."
-    c = dict(config); kind = c.pop('kind', 'spacetime')
+    "The denoiser a saved `config` describes (`kind`: 'framestack' or, in older files without it, the factorised 'spacetime'; with `precondition`, wrapped in `Preconditioned`)."
+    c = dict(config); kind, pre = c.pop('kind', 'spacetime'), c.pop('precondition', None)
     if kind not in ('framestack', 'spacetime'): raise ValueError(f"Unknown video denoiser kind {kind!r}: expected 'framestack' or 'spacetime'")
-    return FrameStackUNet(**c) if kind == 'framestack' else SpaceTimeUNet(**c)
+    net = FrameStackUNet(**c) if kind == 'framestack' else SpaceTimeUNet(**c)
+    return Preconditioned(net, **pre) if pre else net
 
 # %% ../../nbs/video/01_model.ipynb #620fe937
 def training_masks(batch:int, frames:int, generator=None, # -> [batch, 1, frames, 1, 1], 1 = given
@@ -167,8 +170,9 @@ CODEC_RANGE = 255.0
 
 class VideoDiffusion(DiffusionModel):
     "A masked space-time diffusion model; batches are uint8 clips [B, T, H, W] (or [B, T, H, W, C])."
-    def __init__(self, denoiser:nn.Module, scheduler, frames:int, size:int): # the training window and frame size
-        super().__init__(denoiser, scheduler)
+    def __init__(self, denoiser:nn.Module, scheduler, frames:int, size:int, # the training window and frame size
+                 high_noise_fraction:float=0.0): # share of training t moved to the noisiest 50, where only the given frames tell the future
+        super().__init__(denoiser, scheduler, high_noise_fraction=high_noise_fraction)
         self.frames, self.size = frames, size
 
     @staticmethod
@@ -185,14 +189,17 @@ class VideoDiffusion(DiffusionModel):
     def forward(self, batch:Tensor, generator=None) -> Tensor:
         x0 = self.to_state(batch)
         mask = training_masks(len(x0), x0.shape[2], generator).to(x0)
-        xt, t, target = self.scheduler.training_example(x0, generator)
+        xt, t, target = self.scheduler.training_example(x0, generator, self.high_noise_fraction)
         xt = mask * x0 + (1 - mask) * xt  # given frames are clean
         err = (self.denoiser(xt, t, {'mask': mask}) - target) ** 2 * (1 - mask)  # and left out of the loss
+        if isinstance(self.denoiser, Preconditioned): err = err * self.denoiser.loss_weight(t, err.ndim)  # EDM's λ(σ)
         return err.sum() / (1 - mask).expand_as(err).sum().clamp_min(1)
 
 def video_model(frames:int=16, size:int=32, channels:tuple=(64, 128, 128), in_channels:int=1, attention_levels:tuple=(1, 2), fold:int=2,
                 arch:str='framestack', # or 'spacetime' (the factorised `SpaceTimeUNet`, any window length)
                 prediction_type:str='sample', # x0 (see above); 'v_prediction' or 'epsilon' also work
+                sigma_data:Optional[float]=None, # EDM preconditioning of the x0 prediction with this σ_d (`Preconditioned`); None: plain x0
+                high_noise_fraction:float=0.0, # share of training t moved to the noisiest 50 (`focus_timesteps`)
                 seed:int=0) -> VideoDiffusion:
     "An untrained `VideoDiffusion` for `frames`-frame windows of size x size pixels."
     torch.manual_seed(seed)  # weight init only
@@ -201,7 +208,22 @@ def video_model(frames:int=16, size:int=32, channels:tuple=(64, 128, 128), in_ch
     if arch == 'framestack': config = dict(kind='framestack', frames=frames, size=size, **common)
     elif arch == 'spacetime': config = common
     else: raise ValueError(f"arch must be 'framestack' or 'spacetime', got {arch!r}")
-    return VideoDiffusion(video_denoiser(config), sched, frames, size)
+    if sigma_data is not None:
+        if prediction_type != 'sample': raise ValueError(f"sigma_data (preconditioning) needs prediction_type='sample', got {prediction_type!r}")
+        config['precondition'] = dict(sigma_data=sigma_data, schedule='cosine', num_train_timesteps=sched.inner.config.num_train_timesteps)
+    return VideoDiffusion(video_denoiser(config), sched, frames, size, high_noise_fraction)
+
+def precondition_video(model:VideoDiffusion, sigma_data:float=0.5) -> VideoDiffusion:
+    "A preconditioned copy of a trained plain-x0 model to fine-tune: its output layer divided by σ_d, so that it starts where the plain model was at high noise."
+    import copy
+    if isinstance(model.denoiser, Preconditioned): raise ValueError("This model is preconditioned already")
+    inner = model.scheduler.schedulers['_'].inner
+    if inner.config.prediction_type != 'sample': raise ValueError(f"Only an x0 ('sample') model can be preconditioned, this one predicts {inner.config.prediction_type!r}")
+    net = copy.deepcopy(model.denoiser)
+    last = net.unet.conv_out if isinstance(net, FrameStackUNet) else net.out[-1]
+    with torch.no_grad(): last.weight /= sigma_data; last.bias /= sigma_data  # at high noise D = c_out F ≈ σ_d F = the old x0
+    return VideoDiffusion(Preconditioned(net, sigma_data, 'cosine', inner.config.num_train_timesteps),
+                          copy.deepcopy(model.scheduler), model.frames, model.size, model.high_noise_fraction)
 
 # %% ../../nbs/video/01_model.ipynb #9d9591f8
 def _check_clips(model:VideoDiffusion, clips:Tensor, what:str) -> Tensor:
@@ -227,7 +249,7 @@ def complete(model:VideoDiffusion, clips:Tensor, # uint8 [B, T, H, W]: the windo
     B, T = clips.shape[:2]
     if T > model.frames: raise ValueError(f"The window is {T} frames; this model was trained on {model.frames}: use `extend` for longer clips")
     g = torch.as_tensor(given, dtype=torch.bool).reshape(-1, T).expand(B, T)
-    if getattr(model.denoiser, 'fixed_frames', False) and T < model.frames:  # pad with free frames, generated and dropped
+    if getattr(getattr(model.denoiser, 'denoiser', model.denoiser), 'fixed_frames', False) and T < model.frames:  # pad with free frames, generated and dropped
         pad = model.frames - T
         full = complete(model, torch.cat([clips, clips.new_zeros((B, pad) + clips.shape[2:])], 1), torch.cat([g, g.new_zeros(B, pad)], 1),
                         num_steps, seed, sampler, progress)
@@ -259,12 +281,14 @@ def predict_video(model:VideoDiffusion, context:Tensor, # uint8 [k, H, W] or [B,
     return extend(model, context, frames, **kw)
 
 def extend(model:VideoDiffusion, clips:Tensor, frames:int, # uint8 [B, k, H, W] -> [B, frames, H, W]
-           overlap:Optional[int]=None, **kw) -> Tensor: # frames carried into each new window (default: half the window)
+           overlap:Optional[int]=None, # frames carried into each new window (default: half the window)
+           new:Optional[int]=None, **kw) -> Tensor: # new frames per window (default: all that fit); fewer costs more windows, see above
     "Extend clips window by window, each conditioned on the last `overlap` frames so far."
+    if new is not None and new < 1: raise ValueError(f"new must be >= 1 frame per window, got {new}")
     out = clips
     while out.shape[1] < frames:
         keep = min(out.shape[1], overlap or model.frames // 2)
-        T = min(model.frames, keep + frames - out.shape[1])
+        T = min(model.frames, keep + min(frames - out.shape[1], new or model.frames))
         win = torch.cat([out[:, -keep:], torch.zeros((len(out), T - keep) + out.shape[2:], dtype=torch.uint8)], 1)
         win = complete(model, win, torch.arange(T) < keep, **{**kw, 'seed': kw.get('seed', 0) + out.shape[1]})
         out = torch.cat([out, win[:, keep:]], 1)
@@ -280,7 +304,7 @@ def interpolate_video(model:VideoDiffusion, first:Tensor, last:Tensor, # uint8 [
     return complete(model, win, torch.cat([torch.ones(first.shape[1]), torch.zeros(gap), torch.ones(last.shape[1])]).bool(), **kw)
 
 # %% ../../nbs/video/01_model.ipynb #aa311190
-def _video_config(m:VideoDiffusion) -> dict: return {'frames': m.frames, 'size': m.size, 'unet': m.denoiser.config}
+def _video_config(m:VideoDiffusion) -> dict: return {'frames': m.frames, 'size': m.size, 'unet': m.denoiser.config, 'high_noise_fraction': m.high_noise_fraction}
 
 def _save_video(self:VideoDiffusion, path) -> Path:
     return save_domain_model(self, path, 'video_config.json', _video_config(self))
@@ -288,7 +312,7 @@ def _save_video(self:VideoDiffusion, path) -> Path:
 def _load_video(cls, path) -> VideoDiffusion:
     c = read_domain_config(path, 'video_config.json', 'video', 'multidiff train video')
     core = DiffusionModel.from_pretrained(path, denoiser=video_denoiser(c['unet']))
-    return cls(core.denoiser, core.scheduler, c['frames'], c['size']).eval()
+    return cls(core.denoiser, core.scheduler, c['frames'], c['size'], core.high_noise_fraction).eval()
 
 VideoDiffusion.save_pretrained = _save_video
 VideoDiffusion.from_pretrained = classmethod(_load_video)
@@ -301,13 +325,17 @@ def video_pretrained(name:str='video_mmnist') -> VideoDiffusion:
 def train_video(data, # a Dataset of uint8 clips [T, H, W] (e.g. `MovingDigits`) or a uint8 tensor [N, T, H, W]
                 out_dir='runs/video', steps:int=2000, batch_size:int=8, lr:float=5e-4, seed:int=0,
                 resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
+                start:Optional[VideoDiffusion]=None, # fine-tune this model (e.g. `precondition_video(video_pretrained())`) instead of a new one
                 **model_kw) -> tuple: # `video_model` options (arch, channels, attention_levels, fold); returns (EMA model, trainer)
     "Train a masked video model on fixed-size clips."
     from multidiff.core.trainer import domain_config, train_in_folder
     first = data[0]
     if first.dtype != torch.uint8 or first.ndim not in (3, 4): raise ValueError(f"Clips must be uint8 [T, H, W] (or [T, H, W, C]), got {first.dtype} {tuple(first.shape)}")
     if first.shape[1] != first.shape[2]: raise ValueError(f"Frames must be square, got {tuple(first.shape[1:3])}")
-    model = video_model(first.shape[0], first.shape[1], in_channels=1 if first.ndim == 3 else first.shape[-1], seed=seed, **model_kw)
+    if start is not None:
+        if model_kw: raise ValueError(f"start= fixes the architecture; drop {sorted(model_kw)}")
+        if (start.frames, start.size) != tuple(first.shape[:2]): raise ValueError(f"start= takes {start.frames} frames of {start.size}x{start.size}, the clips are {tuple(first.shape[:3])}")
+    model = start if start is not None else video_model(first.shape[0], first.shape[1], in_channels=1 if first.ndim == 3 else first.shape[-1], seed=seed, **model_kw)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
     return train_in_folder(model, data, cfg, out_dir, resume, 'video_config.json', {**_video_config(model), 'scheduler': model.scheduler.to_config()})
 
@@ -315,7 +343,7 @@ def video_from_run(run_dir, checkpoint=None) -> VideoDiffusion: # checkpoint: a 
     "The EMA model of any `train_video` checkpoint."
     from multidiff.core.trainer import model_from_folder
     from multidiff.core.scheduler import StateScheduler
-    def build(c): return VideoDiffusion(video_denoiser(c['unet']), StateScheduler.from_config(c['scheduler']), c['frames'], c['size'])
+    def build(c): return VideoDiffusion(video_denoiser(c['unet']), StateScheduler.from_config(c['scheduler']), c['frames'], c['size'], c.get('high_noise_fraction', 0.0))
     return model_from_folder(run_dir, 'video_config.json', build, checkpoint, 'train_video')
 
 # %% ../../nbs/video/01_model.ipynb #9a849034

@@ -25,8 +25,26 @@ def recipe_args(name: str, steps: int, doc: str = '', stages: tuple = ()) -> arg
         ap.add_argument('--stage', default=stages[0], choices=stages, help='which training stage to run')
         ap.add_argument('--init', default=None, help='the saved model a later stage starts from')
     args = ap.parse_args()
-    args.name = name
+    args.name, args.stages = name, stages
+    if stages and '--out' not in sys.argv and (args.export or args.stage != stages[0]): args.out = str(ROOT / 'runs' / f"{name}_{stages[-1]}")  # the last stage's run
     return args
+
+
+def stage_init(args, config_file: str) -> Path:
+    "A later stage's starting model (--init, default runs/NAME/base_model), checked; seeds the stage's wall-time record with the base stage's, so the card counts both."
+    init = Path(args.init or ROOT / 'runs' / args.name / 'base_model')
+    if not (init / config_file).exists(): sys.exit(f"{init} is not a saved model ({config_file} missing): run the base stage first, or pass --init")
+    out, base_time = Path(args.out), init.parent / 'wall_time.txt'
+    if not (out / 'wall_time.txt').exists() and base_time.exists():
+        out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
+    return init
+
+
+def stage_commands(args, base_steps: int) -> str:
+    "The card's commands for a two-stage recipe: base stage, the later stage, export."
+    script, last = f'.venv/bin/python benchmarks/recipes/{args.name}.py', args.stages[-1]
+    return (f"`{script} --steps {base_steps}` (base stage: runs/{args.name}, its EMA model in runs/{args.name}/base_model), then "
+            f"`{script} --stage {last} --steps {args.steps}` (runs/{args.name}_{last}), then `{script} --export --steps {args.steps} --bench {args.bench}`")
 
 
 def train_segment(out, train) -> float:

@@ -12,7 +12,7 @@ Run:  .venv/bin/python benchmarks/recipes/sr_x4.py --steps 8000                 
 """
 import json, sys
 from pathlib import Path
-from _recipe import ROOT, recipe_args, train_segment, export, settings_line
+from _recipe import ROOT, recipe_args, train_segment, export, settings_line, stage_init, stage_commands
 
 SETTINGS = dict(scale=4, crop=96, batch_size=16, lr=4e-4, seed=0, channels=(64, 128, 128, 128), layers_per_block=1)
 FOCUS = dict(scale=4, crop=96, batch_size=16, lr=2e-4, seed=0, high_noise_fraction=0.5, config={'warmup_steps': 100, 'ckpt_every': 500})
@@ -51,21 +51,12 @@ def train(args):
         train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
         sr_from_run(out).save_pretrained(out / 'base_model')
         return
-    init = Path(args.init or ROOT / 'runs' / 'sr_x4' / 'base_model')
-    if not (init / 'sr_config.json').exists(): sys.exit(f"{init} is not a saved SR model: run the base stage first, or pass --init")
-    base_time = init.parent / 'wall_time.txt'
-    if not (out / 'wall_time.txt').exists() and base_time.exists():  # the card's wall time counts both stages
-        out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
+    init = stage_init(args, 'sr_config.json')
     train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, init=init, **FOCUS))
 
 if __name__ == '__main__':
     args = recipe_args('sr_x4', 8000, __doc__, stages=('base', 'focus'))
     args.base_steps = 8000  # the base stage's steps, for the card
     from multidiff.image.sr import sr_from_run, SRDiffusion
-    if '--out' not in sys.argv and (args.export or args.stage == 'focus'): args.out = str(ROOT / 'runs' / 'sr_x4_focus')  # the last stage's run
-    if args.export:
-        script = '.venv/bin/python benchmarks/recipes/sr_x4.py'
-        export(args, sr_from_run, SRDiffusion.from_pretrained, card,
-               f"`{script} --steps {args.base_steps}` (base stage: runs/sr_x4, its EMA model in runs/sr_x4/base_model), then "
-               f"`{script} --stage focus --steps {args.steps}` (runs/sr_x4_focus), then `{script} --export --steps {args.steps} --bench {args.bench}`")
+    if args.export: export(args, sr_from_run, SRDiffusion.from_pretrained, card, stage_commands(args, args.base_steps))
     else: train(args)

@@ -15,7 +15,7 @@ Run:  .venv/bin/python benchmarks/recipes/video_mmnist.py --steps 13000         
 import json, sys
 from pathlib import Path
 import numpy as np
-from _recipe import recipe_args, train_segment, export, settings_line
+from _recipe import recipe_args, train_segment, export, settings_line, stage_init, stage_commands
 
 DATA = dict(canvas=32, num_digits=2, frames=16, step=1.8, digit_size=14, train_digits=9000)
 SETTINGS = dict(batch_size=16, lr=5e-4, seed=0, arch='framestack', prediction_type='sample', channels=(64, 128, 128), attention_levels=(1, 2), fold=2)
@@ -58,22 +58,12 @@ def train(args):
         train_segment(out, lambda resume: train_video(train_data(Path(args.shared)), out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
         video_from_run(out).save_pretrained(out / 'base_model')
         return
-    init = Path(args.init or Path(args.out).parent / 'video_mmnist' / 'base_model')
-    if not (init / 'video_config.json').exists(): sys.exit(f"{init} is not a saved video model: run the base stage first, or pass --init")
-    base_time = init.parent / 'wall_time.txt'
-    if not (out / 'wall_time.txt').exists() and base_time.exists():  # the card's wall time counts both stages
-        out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
-    start = VideoDiffusion.from_pretrained(init); start.high_noise_fraction = FOCUS['high_noise_fraction']
+    start = VideoDiffusion.from_pretrained(stage_init(args, 'video_config.json')); start.high_noise_fraction = FOCUS['high_noise_fraction']
     kw = {k: v for k, v in FOCUS.items() if k != 'high_noise_fraction'}
     train_segment(out, lambda resume: train_video(train_data(Path(args.shared), kw['seed']), out, steps=args.steps, resume=resume, progress=False, start=start, **kw))
 
 if __name__ == '__main__':
     args = recipe_args('video_mmnist', 12000, __doc__, stages=('base', 'focus'))
-    if '--out' not in sys.argv and (args.export or args.stage == 'focus'): args.out = str(Path(args.out).parent / 'video_mmnist_focus')  # the last stage's run
     from multidiff.video.model import video_from_run, VideoDiffusion
-    if args.export:
-        script = '.venv/bin/python benchmarks/recipes/video_mmnist.py'
-        export(args, video_from_run, VideoDiffusion.from_pretrained, card,
-               f"`{script} --steps {BASE_STEPS}` (base stage: runs/video_mmnist, its EMA model in runs/video_mmnist/base_model), then "
-               f"`{script} --stage focus --steps {args.steps}` (runs/video_mmnist_focus), then `{script} --export --steps {args.steps} --bench {args.bench}`")
+    if args.export: export(args, video_from_run, VideoDiffusion.from_pretrained, card, stage_commands(args, BASE_STEPS))
     else: train(args)

@@ -249,8 +249,9 @@ def _train_video_args(p):
     p.add_argument('--digit-size', type=int, default=14, help='digit size in pixels (Moving MNIST)')
     p.add_argument('--step', type=float, default=1.8, help='pixels a digit moves per frame')
     p.add_argument('--stochastic', action='store_true', help='the stochastic variant: new random direction and speed at each bounce')
-    p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
-    p.add_argument('--arch', default='framestack', choices=('framestack', 'spacetime'), help="the window's frames as channels of a 2D UNet (fixed window) or a factorised space-time UNet (any window)")
+    p.add_argument('--channels', default=None, help='widths per level, comma-separated (default: 32,64 for translator, 64,128,128 for framestack, 32,64,128 for spacetime)')
+    p.add_argument('--arch', default='translator', choices=('translator', 'framestack', 'spacetime'),
+                   help="per-frame encoder + translator across the window (SimVP's shape, fixed window), the window's frames as channels of a 2D UNet (fixed window) or a factorised space-time UNet (any window)")
 
 def _train_video(a):
     from multidiff.video.data import MovingDigits, mnist_digits, sklearn_digits
@@ -265,7 +266,7 @@ def _train_video(a):
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
     data = MovingDigits(ims, canvas=a.size, frames=a.frames, step=a.step, stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
     model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed, resume=a.resume,
-                                 progress=not a.no_progress, config=cfg, channels=tuple(int(c) for c in a.channels.split(',')), arch=a.arch)
+                                 progress=not a.no_progress, config=cfg, channels=a.channels and tuple(int(c) for c in a.channels.split(',')), arch=a.arch)
     model.save_pretrained(f"{a.out}/final")
     print(f"multidiff train video: step {trainer.step}; EMA model in {a.out}/final")
 

@@ -15,7 +15,7 @@ needs_mnist = pytest.mark.skipif(not MNIST.is_dir(), reason=f"MNIST is read from
 
 @pytest.fixture(scope='module')
 def tiny():
-    return video_model(frames=6, size=16, channels=(8, 16, 16)).eval()
+    return video_model(frames=6, size=16, channels=(8, 16)).eval()
 
 
 @pytest.mark.parametrize('context, message', [

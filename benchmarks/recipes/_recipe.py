@@ -44,7 +44,8 @@ def stage_commands(args, base_steps: int) -> str:
     "The card's commands for a two-stage recipe: base stage, the later stage, export."
     script, last = f'.venv/bin/python benchmarks/recipes/{args.name}.py', args.stages[-1]
     return (f"`{script} --steps {base_steps}` (base stage: runs/{args.name}, its EMA model in runs/{args.name}/base_model), then "
-            f"`{script} --stage {last} --steps {args.steps}` (runs/{args.name}_{last}), then `{script} --export --steps {args.steps} --bench {args.bench}`")
+            f"`{script} --stage {last} --steps {args.steps}` (runs/{args.name}_{last}), then `{script} --export --steps {args.steps}` (the weights), "
+            f"the benchmark (which scores the shipped weights, writing {args.bench}), then `{script} --export --card-only --steps {args.steps} --bench {args.bench}`")
 
 
 def train_segment(out, train) -> float:

@@ -1,6 +1,6 @@
 """Recipe for the shipped Moving MNIST checkpoint (multidiff/pretrained/video_mmnist).
 
-Trains the masked frame-stack model on Moving MNIST made on the fly at the CPU scale of the benchmark (two 14-pixel digits
+Trains the masked FrameTranslator model on Moving MNIST made on the fly at the CPU scale of the benchmark (two 14-pixel digits
 on a 32x32 canvas, 1.8 pixels per frame, 16-frame windows) from the first 9,000 MNIST test digits in
 ../shared/data/video/mnist (read by path, never copied); the last 1,000 digits are held out for benchmarks/video_mmnist.py.
 Two stages: `base` trains the model from scratch with uniform timesteps (runs/video_mmnist, its EMA model saved in
@@ -10,7 +10,9 @@ weights with a model card (--export, after the benchmark has run).
 
 Run:  .venv/bin/python benchmarks/recipes/video_mmnist.py --steps 8000                (base stage; resumes an interrupted run)
       .venv/bin/python benchmarks/recipes/video_mmnist.py --stage focus --steps 3500  (from runs/video_mmnist/base_model; resumes)
-      .venv/bin/python benchmarks/recipes/video_mmnist.py --export --steps 3500 --bench benchmarks/results/video_mmnist.json
+      .venv/bin/python benchmarks/recipes/video_mmnist.py --export --steps 3500                     (the weights, then:)
+      .venv/bin/python benchmarks/video_mmnist.py --out benchmarks/results/video_mmnist.json        (scores the shipped weights)
+      .venv/bin/python benchmarks/recipes/video_mmnist.py --export --card-only --steps 3500 --bench benchmarks/results/video_mmnist.json
 """
 import json, sys
 from pathlib import Path

@@ -4,11 +4,13 @@ Trains on random 96-pixel crops of BSD100 (../shared/data/sr/BSD100, read by pat
 scikit-image sample photos (data/photos, public domain / CC0); Set5, the benchmark's test set, is never seen.
 Two stages: `base` trains from scratch with uniform timesteps and saves its EMA model to OUT/base_model; `focus`
 fine-tunes that model with half of the training timesteps in the noisiest 50 (`high_noise_fraction`), where the
-one-step upscale starts. Then exports the EMA weights with a model card (--export, after benchmarks/sr_set5.py has run).
+one-step upscale starts. Then exports the EMA weights (--export), and after benchmarks/sr_set5.py has scored them writes the model card (--export --card-only --bench).
 
 Run:  .venv/bin/python benchmarks/recipes/sr_x4.py --steps 8000                 (base stage, runs/sr_x4; resumes an interrupted run)
-      .venv/bin/python benchmarks/recipes/sr_x4.py --stage focus --steps 3000    (runs/sr_x4_focus, from runs/sr_x4/base_model)
-      .venv/bin/python benchmarks/recipes/sr_x4.py --export --steps 3000 --bench benchmarks/results/sr_set5.json
+      .venv/bin/python benchmarks/recipes/sr_x4.py --stage focus --steps 6000    (runs/sr_x4_focus, from runs/sr_x4/base_model)
+      .venv/bin/python benchmarks/recipes/sr_x4.py --export --steps 6000                          (the weights, then:)
+      .venv/bin/python benchmarks/sr_set5.py --out benchmarks/results/sr_set5.json                (scores the shipped weights)
+      .venv/bin/python benchmarks/recipes/sr_x4.py --export --card-only --steps 6000 --bench benchmarks/results/sr_set5.json
 """
 import json, sys
 from pathlib import Path

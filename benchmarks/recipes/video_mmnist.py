@@ -6,7 +6,7 @@ on a 32x32 canvas, 1.8 pixels per frame, 16-frame windows) from the first 9,000 
 Two stages: `base` trains the model from scratch with uniform timesteps (runs/video_mmnist, its EMA model saved in
 runs/video_mmnist/base_model); `focus` fine-tunes that model with half of the training timesteps in the noisiest 50,
 where the window's future must come from the given frames alone (runs/video_mmnist_focus). Then exports the EMA
-weights with a model card (--export, after the benchmark has run).
+weights (--export), and after the benchmark has scored them writes the model card (--export --card-only --bench).
 
 Run:  .venv/bin/python benchmarks/recipes/video_mmnist.py --steps 8000                (base stage; resumes an interrupted run)
       .venv/bin/python benchmarks/recipes/video_mmnist.py --stage focus --steps 3500  (from runs/video_mmnist/base_model; resumes)

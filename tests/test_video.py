@@ -54,7 +54,7 @@ def test_shipped_checkpoint_predicts_moving_digits():
     model = video_pretrained()
     ds = MovingDigits(sklearn_digits(14)[0], canvas=32, frames=15, step=1.8, length=16, seed=3)
     truth = torch.stack([ds[i] for i in range(16)])
-    pred = predict_video(model, truth[:, :5], 15, num_steps=25, seed=0)
+    pred = predict_video(model, truth[:, :5], 15, seed=0)  # the defaults: 10 steps, guidance 2
     assert torch.equal(pred[:, :5], truth[:, :5])
     s = prediction_scores(pred[:, 5:], truth[:, 5:], truth[:, :5])
     assert s['model']['psnr'] > s['copy_last_frame']['psnr'], s  # measured on 200 MNIST sequences: 14.42 vs 12.60 dB (here 12.4 vs 10.7)

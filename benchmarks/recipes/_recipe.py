@@ -26,26 +26,35 @@ def recipe_args(name: str, steps: int, doc: str = '', stages: tuple = ()) -> arg
         ap.add_argument('--init', default=None, help='the saved model a later stage starts from')
     args = ap.parse_args()
     args.name, args.stages = name, stages
-    if stages and '--out' not in sys.argv and (args.export or args.stage != stages[0]): args.out = str(ROOT / 'runs' / f"{name}_{stages[-1]}")  # the last stage's run
+    if stages and '--out' not in sys.argv and (args.export or args.stage != stages[0]):  # a later stage's run; the export's is the last stage's
+        args.out = str(ROOT / 'runs' / f"{name}_{stages[-1] if args.export else args.stage}")
     return args
 
 
+def stage_model(args, stage: str) -> Path:
+    "Where `stage` saves its EMA model for the next stage: runs/NAME/base_model, runs/NAME_STAGE/STAGE_model after it."
+    return ROOT / 'runs' / (args.name if stage == args.stages[0] else f"{args.name}_{stage}") / f"{stage}_model"
+
+
 def stage_init(args, config_file: str) -> Path:
-    "A later stage's starting model (--init, default runs/NAME/base_model), checked; seeds the stage's wall-time record with the base stage's, so the card counts both."
-    init = Path(args.init or ROOT / 'runs' / args.name / 'base_model')
-    if not (init / config_file).exists(): sys.exit(f"{init} is not a saved model ({config_file} missing): run the base stage first, or pass --init")
+    "A later stage's starting model (--init, default the previous stage's `stage_model`), checked; seeds the stage's wall-time record with the previous stages', so the card counts them all."
+    init = Path(args.init or stage_model(args, args.stages[args.stages.index(args.stage) - 1]))
+    if not (init / config_file).exists(): sys.exit(f"{init} is not a saved model ({config_file} missing): run the previous stage first, or pass --init")
     out, base_time = Path(args.out), init.parent / 'wall_time.txt'
     if not (out / 'wall_time.txt').exists() and base_time.exists():
         out.mkdir(parents=True, exist_ok=True); (out / 'wall_time.txt').write_text(base_time.read_text())
     return init
 
 
-def stage_commands(args, base_steps: int) -> str:
-    "The card's commands for a two-stage recipe: base stage, the later stage, export."
+def stage_commands(args, steps) -> str:
+    "The card's commands for a recipe of stages: each stage, export, benchmark, card; `steps`: the base stage's (two stages, the last one's is --steps) or {stage: steps} for all."
     script, last = f'.venv/bin/python benchmarks/recipes/{args.name}.py', args.stages[-1]
-    return (f"`{script} --steps {base_steps}` (base stage: runs/{args.name}, its EMA model in runs/{args.name}/base_model), then "
-            f"`{script} --stage {last} --steps {args.steps}` (runs/{args.name}_{last}), then `{script} --export --steps {args.steps}` (the weights), "
-            f"the benchmark (which scores the shipped weights, writing {args.bench}), then `{script} --export --card-only --steps {args.steps} --bench {args.bench}`")
+    steps = steps if isinstance(steps, dict) else {args.stages[0]: steps, last: args.steps}
+    first = args.stages[0]
+    runs = [f"`{script} --steps {steps[first]}` ({first} stage: runs/{args.name}, its EMA model in runs/{args.name}/{first}_model)"]
+    runs += [f"`{script} --stage {st} --steps {steps[st]}` (runs/{args.name}_{st})" for st in args.stages[1:]]
+    return (", then ".join(runs) + f", then `{script} --export --steps {steps[last]}` (the weights), "
+            f"the benchmark (which scores the shipped weights, writing {args.bench}), then `{script} --export --card-only --steps {steps[last]} --bench {args.bench}`")
 
 
 def train_segment(out, train) -> float:

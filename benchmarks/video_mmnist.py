@@ -7,7 +7,7 @@ truth's), and how exact the targets are (the truth shifted one pixel); the same 
 frames against a diffusers UNet3DConditionModel of similar size run by a plain loop with as many network calls per step
 (two when guided), interleaved in the same process. Writes a JSON.
 
-Run from the repository root (about 3 min on 2 idle CPU cores):
+Run from the repository root (about 2 min on 2 idle CPU cores):
     .venv/bin/python benchmarks/video_mmnist.py --out benchmarks/results/video_mmnist.json
 """
 import argparse, statistics, sys, time

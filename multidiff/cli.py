@@ -275,7 +275,7 @@ def _sample_video_args(p):
                        None, 'sampling steps (default: 10 with --context, the measured best for prediction; 25 without)')
     p.add_argument('--frames', type=int, default=16, help='frames per clip (longer than the window: autoregressive)')
     p.add_argument('--context', default=None, help='a .npy of given first frames (uint8, T x H x W): predict what follows, keeping them unchanged')
-    p.add_argument('--guidance', type=float, default=2.0, help='with --context: classifier-free guidance on the given frames (1: off)')
+    p.add_argument('--guidance-scale', type=float, default=2.0, help='with --context: classifier-free guidance on the given frames (1: off)')
 
 def _sample_video(a):
     from pathlib import Path
@@ -287,7 +287,7 @@ def _sample_video(a):
     model = VideoDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else video_pretrained()
     if a.context:
         ctx = torch.from_numpy(read_clip(a.context))
-        clips = predict_video(model, ctx[None].expand(a.n, *ctx.shape), a.frames, seed=a.seed, guidance=a.guidance, progress=not a.no_progress, **steps)
+        clips = predict_video(model, ctx[None].expand(a.n, *ctx.shape), a.frames, seed=a.seed, guidance_scale=a.guidance_scale, progress=not a.no_progress, **steps)
     else: clips = generate_video(model, a.n, a.frames, seed=a.seed, progress=not a.no_progress, **steps)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     for i, c in enumerate(clips):

@@ -21,6 +21,7 @@ def test_each_stage_has_its_own_run_folder(monkeypatch):
     assert Path(args_for(monkeypatch, '--stage', 'predict').out).name == 'demo_predict'
     assert Path(args_for(monkeypatch, '--export').out).name == 'demo_predict'
     assert args_for(monkeypatch, '--stage', 'focus', '--out', '/tmp/x').out == '/tmp/x'
+    assert args_for(monkeypatch, '--stage', 'focus', '--out=/tmp/y').out == '/tmp/y'  # any spelling of --out
 
 
 def test_a_stage_starts_from_the_previous_stages_model(monkeypatch, tmp_path):

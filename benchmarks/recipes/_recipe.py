@@ -9,10 +9,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def recipe_args(name: str, steps: int, doc: str = '', stages: tuple = ()) -> argparse.Namespace:
-    "The recipes' command line; `name` is the shipped model's folder and the run folder's default name; `stages`, if any, the training stages."
+def recipe_args(name: str, steps, doc: str = '', stages: tuple = ()) -> argparse.Namespace:
+    "The recipes' command line; `name` is the shipped model's folder and the run folder's default name; `stages`, if any, the training stages; `steps` None: the recipe fills in each stage's."
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--out', default=str(ROOT / 'runs' / name), help='run folder (resumed when it holds checkpoints)')
+    ap.add_argument('--out', default=None, help='run folder (default runs/NAME, runs/NAME_STAGE for a later stage; resumed when it holds checkpoints)')
     ap.add_argument('--steps', type=int, default=steps, help='optimizer steps')
     ap.add_argument('--shared', default=os.environ.get('MULTIDIFF_SHARED', str(ROOT.parent / 'shared')), help='the shared data folder')
     ap.add_argument('--export', action='store_true', help="save the run's EMA weights to multidiff/pretrained/NAME with a model card")
@@ -26,8 +26,9 @@ def recipe_args(name: str, steps: int, doc: str = '', stages: tuple = ()) -> arg
         ap.add_argument('--init', default=None, help='the saved model a later stage starts from')
     args = ap.parse_args()
     args.name, args.stages = name, stages
-    if stages and '--out' not in sys.argv and (args.export or args.stage != stages[0]):  # a later stage's run; the export's is the last stage's
-        args.out = str(ROOT / 'runs' / f"{name}_{stages[-1] if args.export else args.stage}")
+    if args.out is None:  # a later stage's run is runs/NAME_STAGE; the export reads the last stage's
+        later = bool(stages) and (args.export or args.stage != stages[0])
+        args.out = str(ROOT / 'runs' / (f"{name}_{stages[-1] if args.export else args.stage}" if later else name))
     return args
 
 

@@ -77,8 +77,8 @@ def train(args):
     video_from_run(out).save_pretrained(out / f'{args.stage}_model')  # the next stage starts here
 
 if __name__ == '__main__':
-    args = recipe_args('video_mmnist', STEPS['predict'], __doc__, stages=('base', 'focus', 'predict'))
-    if not args.export and '--steps' not in sys.argv: args.steps = STEPS[args.stage]
+    args = recipe_args('video_mmnist', None, __doc__, stages=('base', 'focus', 'predict'))
+    if args.steps is None: args.steps = STEPS[args.stages[-1] if args.export else args.stage]
     from multidiff.video.model import video_from_run, VideoDiffusion
     if args.export: export(args, video_from_run, VideoDiffusion.from_pretrained, card, stage_commands(args, STEPS))
     else: train(args)

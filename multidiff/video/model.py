@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['MASK_PROBS', 'CODEC_RANGE', 'DEFAULT_CHANNELS', 'SpaceTimeBlock', 'sinusoid', 'AxisAttention', 'SpaceTimeUNet',
-           'FrameStackUNet', 'video_denoiser', 'TranslatorBlock', 'FrameTranslator', 'training_masks', 'VideoDiffusion',
-           'video_model', 'precondition_video', 'ContextGuidance', 'complete', 'generate_video', 'predict_video',
-           'extend', 'interpolate_video', 'video_pretrained', 'train_video', 'video_from_run', 'run_video_demo']
+           'FrameStackUNet', 'video_denoiser', 'TranslatorBlock', 'nearest_given', 'FrameTranslator', 'training_masks',
+           'VideoDiffusion', 'video_model', 'with_reference_skips', 'precondition_video', 'ContextGuidance', 'complete',
+           'generate_video', 'predict_video', 'extend', 'interpolate_video', 'video_pretrained', 'train_video',
+           'video_from_run', 'run_video_demo']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
 import math
@@ -19,8 +20,8 @@ from torch import nn, Tensor
 from ..core.gaussian import GaussianScheduler
 from ..core.denoiser import Preconditioned
 from ..core.model import DiffusionModel, save_domain_model, read_domain_config
-from ..core.sampling import sample, impose_known, as_state_scheduler
-from ..core.state import rand
+from ..core.sampling import sample
+from ..core.state import rand, randn
 from ..core.checkpoint import write_json
 
 # %% ../../nbs/video/01_model.ipynb #d1697c42
@@ -166,16 +167,23 @@ class TranslatorBlock(nn.Module):
         scale, shift = self.emb(emb)[:, :, None, None].chunk(2, 1)
         return x + self.mlp(self.norm(self.dw(x)) * (1 + scale) + shift)
 
+def nearest_given(given:Tensor) -> tuple: # bool [B, T] -> (index [B, T] of each frame's nearest given frame, ties to the earlier; bool [B]: any given)
+    "For every frame, the nearest given frame (itself if given), the earlier one on ties."
+    t = torch.arange(given.shape[1], device=given.device)
+    dist = ((t[:, None] - t[None]).abs() * 2 + (t[None] > t[:, None])).float()  # [target, source]: odd = the later of two equally near
+    return dist.expand(len(given), -1, -1).masked_fill(~given[:, None, :], float('inf')).argmin(-1), given.any(1)
+
 class FrameTranslator(nn.Module):
     "(noisy clip [B, C, T, H, W], t, {'mask': [B, 1, T, 1, 1]}) -> prediction: every frame encoded alone, the window's latents stacked and mixed by a translator, every frame decoded with its own encoder's skips (SimVP's shape)."
     fixed_frames = True  # the translator's channels are frames x latent
     def __init__(self, frames:int=16, in_channels:int=1, widths:tuple=(32, 64), # per-frame encoder/decoder widths at 1/fold and 1/(2 fold) of the frame
                  latent:int=16, # channels per frame in the translator, which mixes frames * latent channels at 1/(2 fold)
-                 blocks:int=8, kernel:int=7, mult:int=2, fold:int=2, size:int=32): # fold: space-to-depth of every frame first
+                 blocks:int=8, kernel:int=7, mult:int=2, fold:int=2, size:int=32, # fold: space-to-depth of every frame first
+                 reference_skips:bool=False): # also decode every frame with the skips of its nearest given frame (zero-initialised)
         super().__init__()
         from diffusers.models.resnet import ResnetBlock2D
         self.config = dict(kind='translator', frames=frames, in_channels=in_channels, widths=list(widths), latent=latent, blocks=blocks,
-                           kernel=kernel, mult=mult, fold=fold, size=size)
+                           kernel=kernel, mult=mult, fold=fold, size=size, reference_skips=reference_skips)
         self.frames, self.fold, emb = frames, fold, 128
         w1, w2 = widths
         res = lambda cin, cout: ResnetBlock2D(in_channels=cin, out_channels=cout, temb_channels=emb, groups=math.gcd(8, cin), groups_out=math.gcd(8, cout), time_embedding_norm='scale_shift')
@@ -186,6 +194,16 @@ class FrameTranslator(nn.Module):
         self.from_latent, self.dec2 = nn.Conv2d(latent, w2, 3, padding=1), res(2 * w2, w2)
         self.up, self.dec1 = nn.Conv2d(w2, w1, 3, padding=1), res(2 * w1, w1)
         self.out = nn.Sequential(nn.GroupNorm(math.gcd(8, w1), w1), nn.SiLU(), nn.Conv2d(w1, in_channels * fold ** 2, 3, padding=1))
+        self.reference_skips = reference_skips
+        if reference_skips:  # the given frames' full-detail features, for the decoder to move rather than redraw from the 8x8 latent
+            self.ref1, self.ref2 = nn.Conv2d(w1, w1, 3, padding=1), nn.Conv2d(w2, w2, 3, padding=1)
+            for c in (self.ref1, self.ref2): nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)  # starts as the model without them
+
+    def _reference(self, h:Tensor, given:Tensor) -> Tensor: # h [B * T, ...], given bool [B, T] -> h of each frame's nearest given frame (0 if none)
+        B, T = given.shape
+        idx, has = nearest_given(given)
+        ref = h.reshape(B, T, *h.shape[1:])[torch.arange(B, device=h.device)[:, None], idx]
+        return (ref * has[:, None, None, None, None].to(h)).reshape(h.shape)
 
     def forward(self, sample:Tensor, timestep, cond:Optional[dict]=None) -> Tensor:
         B, C, T, H, W = sample.shape
@@ -200,6 +218,9 @@ class FrameTranslator(nn.Module):
         z = self.to_latent(h2)
         z = z.reshape(B, -1, *z.shape[2:])  # [B, T * latent, h, w]: every frame's latent side by side
         for block in self.translator: z = block(z, emb)
+        if self.reference_skips:
+            given = mask.reshape(B, T) > 0.5
+            h1, h2 = h1 + self.ref1(self._reference(h1, given)), h2 + self.ref2(self._reference(h2, given))
         h = self.dec2(torch.cat([self.from_latent(z.reshape(B * T, -1, *z.shape[2:])), h2], 1), per_frame)
         h = self.dec1(torch.cat([self.up(F.interpolate(h, scale_factor=2)), h1], 1), per_frame)
         y = self.out(h)
@@ -265,6 +286,8 @@ def video_model(frames:int=16, size:int=32, channels:Optional[tuple]=None, # wid
                 prediction_type:str='sample', # x0 (see above); 'v_prediction' or 'epsilon' also work
                 sigma_data:Optional[float]=None, # EDM preconditioning of the x0 prediction with this σ_d (`Preconditioned`); None: plain x0
                 high_noise_fraction:float=0.0, # share of training t moved to the noisiest 50 (`focus_timesteps`)
+                mask_probs:tuple=MASK_PROBS, # training shares of the given-frame masks (`training_masks`)
+                reference_skips:bool=False, # the translator also decodes with the nearest given frame's skips
                 seed:int=0) -> VideoDiffusion:
     "An untrained `VideoDiffusion` for `frames`-frame windows of size x size pixels."
     torch.manual_seed(seed)  # weight init only
@@ -274,12 +297,25 @@ def video_model(frames:int=16, size:int=32, channels:Optional[tuple]=None, # wid
     if arch == 'translator' and len(channels) != 2: raise ValueError(f"The translator has two encoder/decoder levels: give channels=(w1, w2), got {channels}")
     common = dict(channels=channels, in_channels=in_channels, attention_levels=attention_levels, fold=fold)
     if arch == 'framestack': config = dict(kind='framestack', frames=frames, size=size, **common)
-    elif arch == 'translator': config = dict(kind='translator', frames=frames, size=size, in_channels=in_channels, widths=list(channels), latent=latent, blocks=blocks, fold=fold)
+    elif arch == 'translator': config = dict(kind='translator', frames=frames, size=size, in_channels=in_channels, widths=list(channels), latent=latent, blocks=blocks, fold=fold,
+                                             reference_skips=reference_skips)
     else: config = common
     if sigma_data is not None:
         if prediction_type != 'sample': raise ValueError(f"sigma_data (preconditioning) needs prediction_type='sample', got {prediction_type!r}")
         config['precondition'] = dict(sigma_data=sigma_data, schedule='cosine', num_train_timesteps=sched.inner.config.num_train_timesteps)
-    return VideoDiffusion(video_denoiser(config), sched, frames, size, high_noise_fraction)
+    return VideoDiffusion(video_denoiser(config), sched, frames, size, high_noise_fraction, mask_probs)
+
+def with_reference_skips(model:VideoDiffusion) -> VideoDiffusion:
+    "A copy of a trained `FrameTranslator` model that also decodes every frame with its nearest given frame's skips, zero-initialised: it predicts what the model did until fine-tuned."
+    import copy
+    net = model.denoiser
+    if not isinstance(net, FrameTranslator): raise ValueError(f"Reference skips need the translator (arch='translator'), this model has {type(net).__name__}")
+    if net.reference_skips: raise ValueError("This model has reference skips already")
+    c = {k: v for k, v in net.config.items() if k != 'kind'}
+    new = FrameTranslator(**{**c, 'reference_skips': True})
+    missing, unexpected = new.load_state_dict(net.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith('ref') for k in missing), (missing, unexpected)
+    return VideoDiffusion(new, copy.deepcopy(model.scheduler), model.frames, model.size, model.high_noise_fraction, model.mask_probs)
 
 def precondition_video(model:VideoDiffusion, sigma_data:float=0.5) -> VideoDiffusion:
     "A preconditioned copy of a trained plain-x0 model to fine-tune: its output layer divided by σ_d, so that it starts where the plain model was at high noise."
@@ -294,22 +330,26 @@ def precondition_video(model:VideoDiffusion, sigma_data:float=0.5) -> VideoDiffu
                           copy.deepcopy(model.scheduler), model.frames, model.size, model.high_noise_fraction, model.mask_probs)
 
 # %% ../../nbs/video/01_model.ipynb #7efde37a
+def _guidance_seed(seed:int, t:int) -> int:
+    "The seed of sample `seed`'s guidance noise at step t: a stream of its own (SeedSequence), apart from the sampler's seed + i."
+    return int(np.random.SeedSequence([seed % 2 ** 32, t, 0x67756964]).generate_state(1)[0])
+
 class ContextGuidance(nn.Module):
     "Classifier-free guidance on the given frames: D(x | none given) + s (D(x | given) - D(x | none given)), one model giving both branches."
-    def __init__(self, denoiser:nn.Module, scheduler, # the model's denoiser; the sampling `StateScheduler` (it noises the given frames)
+    def __init__(self, denoiser:nn.Module, scheduler, # the model's denoiser; its training `GaussianScheduler` (it noises the given frames as training did)
                  scale:float=2.0): # guidance scale s (1: the plain conditional model)
         super().__init__()
-        self.denoiser, self.scheduler, self.scale = denoiser, as_state_scheduler(scheduler), scale
+        self.denoiser, self.scheduler, self.scale = denoiser, scheduler, scale
 
     def forward(self, sample:Tensor, timestep, cond:dict) -> Tensor: # cond: 'mask' [B, 1, T, 1, 1], 'known' (the clean window), 'seed' [B]
         mask = cond['mask'].to(sample)
         given = self.denoiser(sample, timestep, {'mask': mask})
         if self.scale == 1: return given
         t = int(torch.as_tensor(timestep).flatten()[0])
-        # the unconditional branch sees what training's 'nothing given' clips were: every frame, the given ones too, at level t
-        gens = [torch.Generator(device=sample.device).manual_seed(int(s) * 1009 + t) for s in cond['seed']]  # per sample: batching changes nothing
-        free = impose_known(self.scheduler, sample, cond['known'], mask, t, gens)
-        uncond = self.denoiser(free, timestep, {'mask': torch.zeros_like(mask)})
+        # the unconditional branch sees what training's 'nothing given' clips were: every frame, the given ones too, at level t (q(x_t | x_0))
+        gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t)) for s in cond['seed']]  # per sample: batching changes nothing
+        noised = self.scheduler.training_input(cond['known'], randn(sample.shape, gens, sample.dtype, sample.device), torch.full((len(sample),), t, device=sample.device))
+        uncond = self.denoiser(mask * noised + (1 - mask) * sample, timestep, {'mask': torch.zeros_like(mask)})
         return uncond + self.scale * (given - uncond)
 
 
@@ -331,25 +371,28 @@ def _check_clips(model:VideoDiffusion, clips:Tensor, what:str) -> Tensor:
 def complete(model:VideoDiffusion, clips:Tensor, # uint8 [B, T, H, W]: the window, given frames filled in (others: anything)
              given:Tensor, # bool [T] or [B, T]: which frames are given
              num_steps:int=25, seed:int=0, sampler:str='ddpm', # ancestral: measured above DDIM on prediction (SSIM 0.387 vs 0.363)
-             guidance:float=2.0, # classifier-free guidance on the given frames (`ContextGuidance`; 1: off); used only where frames are given
+             guidance_scale:float=1.0, # classifier-free guidance on the given frames (`ContextGuidance`; 1: off); `predict_video` uses 2
              progress:bool=False) -> Tensor:
     "Generate the frames not `given`, keeping the given ones exactly; uint8 like `clips`."
     clips = _check_clips(model, clips, 'clips')
-    if guidance < 0: raise ValueError(f"guidance must be >= 0 (1: off, 0: ignore the given frames), got {guidance}")
+    if guidance_scale < 0: raise ValueError(f"guidance_scale must be >= 0 (1: off, 0: ignore the given frames), got {guidance_scale}")
     B, T = clips.shape[:2]
     if T > model.frames: raise ValueError(f"The window is {T} frames; this model was trained on {model.frames}: use `extend` for longer clips")
     g = torch.as_tensor(given, dtype=torch.bool).reshape(-1, T).expand(B, T)
     if getattr(getattr(model.denoiser, 'denoiser', model.denoiser), 'fixed_frames', False) and T < model.frames:  # pad with free frames, generated and dropped
         pad = model.frames - T
         full = complete(model, torch.cat([clips, clips.new_zeros((B, pad) + clips.shape[2:])], 1), torch.cat([g, g.new_zeros(B, pad)], 1),
-                        num_steps, seed, sampler, guidance, progress)
+                        num_steps, seed, sampler, guidance_scale, progress)
         return full[:, :T]
     mask = g.float()[:, None, :, None, None]
     x = model.to_state(clips)
     sched = model.scheduler.schedulers['_'].with_sampler(sampler, timestep_spacing='trailing') if sampler else model.scheduler
-    guided = guidance != 1 and bool(g.any())
-    den = ContextGuidance(model.denoiser, sched, guidance) if guided else model.denoiser
-    cond = {'mask': mask, 'known': x, 'seed': seed + torch.arange(B)} if guided else {'mask': mask}
+    if float(sched.schedulers['_'].inner.init_noise_sigma if hasattr(sched, 'schedulers') else sched.inner.init_noise_sigma) != 1.0:
+        raise ValueError(f"sampler={sampler!r} scales its state (init_noise_sigma != 1), which would shrink the clean given frames: use 'ddpm', 'ddim' or 'dpm++'")
+    guided = guidance_scale != 1 and bool(g.any())
+    den = ContextGuidance(model.denoiser, model.scheduler.schedulers['_'], guidance_scale) if guided else model.denoiser
+    first = seed if seed is not None else int(torch.randint(2 ** 31, ()))  # seed=None: a random one
+    cond = {'mask': mask, 'known': x, 'seed': first + torch.arange(B)} if guided else {'mask': mask}
     out = sample(den, sched, tuple(x.shape), num_steps=num_steps, seed=seed, cond=cond,
                  known=x, known_mask=mask, noise_known=False, progress=progress)
     out = model.from_state(out)
@@ -366,13 +409,14 @@ def generate_video(model:VideoDiffusion, n:int=1, frames:Optional[int]=None, **k
 
 def predict_video(model:VideoDiffusion, context:Tensor, # uint8 [k, H, W] or [B, k, H, W]: the given first frames
                   frames:int, # total frames out (given + predicted)
-                  num_steps:int=10, **kw) -> Tensor: # 10: measured above 25 with guidance (see above); kw: `complete` options
+                  num_steps:int=10, guidance_scale:float=2.0, # both measured best for prediction (see above)
+                  **kw) -> Tensor: # `complete` options
     "The context followed by predicted frames: uint8 [B, frames, H, W]; longer than the window: autoregressive."
     context = _check_clips(model, context, 'context')
     k = context.shape[1]
     if k >= model.frames: raise ValueError(f"{k} context frames leave no room in this model's {model.frames}-frame window: give at most {model.frames - 1}")
     if frames <= k: raise ValueError(f"frames={frames} must exceed the {k} context frames")
-    return extend(model, context, frames, num_steps=num_steps, **kw)
+    return extend(model, context, frames, num_steps=num_steps, guidance_scale=guidance_scale, **kw)
 
 def extend(model:VideoDiffusion, clips:Tensor, frames:int, # uint8 [B, k, H, W] -> [B, frames, H, W]
            overlap:Optional[int]=None, # frames carried into each new window (default: half the window)
@@ -384,7 +428,8 @@ def extend(model:VideoDiffusion, clips:Tensor, frames:int, # uint8 [B, k, H, W] 
         keep = min(out.shape[1], overlap or model.frames // 2)
         T = min(model.frames, keep + min(frames - out.shape[1], new or model.frames))
         win = torch.cat([out[:, -keep:], torch.zeros((len(out), T - keep) + out.shape[2:], dtype=torch.uint8)], 1)
-        win = complete(model, win, torch.arange(T) < keep, **{**kw, 'seed': kw.get('seed', 0) + out.shape[1]})
+        seed = kw.get('seed', 0)  # each window its own seeds; None: random
+        win = complete(model, win, torch.arange(T) < keep, **{**kw, 'seed': None if seed is None else seed + out.shape[1]})
         out = torch.cat([out, win[:, keep:]], 1)
     return out
 

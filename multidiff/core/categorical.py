@@ -122,6 +122,9 @@ class CategoricalScheduler(Scheduler):
         self.betas = noise_schedule(schedule, num_train_timesteps)
         self.alphas_cumprod = alphas_cumprod(self.betas)
         self.timesteps, self.num_inference_steps = None, None
+        self.register_to_config(num_classes=self.num_classes, transition=transition, marginals=self.marginals,
+                                absorbing_class=self.absorbing_class, schedule=schedule, num_train_timesteps=int(num_train_timesteps),
+                                timestep_spacing=timestep_spacing, prediction_type=prediction_type)
 
     @property
     def num_train_timesteps(self) -> int: return self.alphas_cumprod.shape[0]
@@ -203,13 +206,5 @@ class CategoricalScheduler(Scheduler):
         "Cross-entropy -Σ_c x0_c log softmax(logits)_c per position, [..., 1] so padding masks broadcast; padded rows give 0."
         logp = F.log_softmax(_compute(prediction), -1)
         return -torch.where(target > 0, target * logp, 0.).sum(-1, keepdim=True)  # where: 0 · (-inf) would be NaN
-
-    def to_config(self) -> dict:
-        return {'_class_name': type(self).__name__, 'num_classes': self.num_classes, 'transition': self.transition,
-                'marginals': self.marginals, 'absorbing_class': self.absorbing_class, 'schedule': self.schedule,
-                'num_train_timesteps': self.num_train_timesteps, 'timestep_spacing': self.timestep_spacing,
-                'prediction_type': self.prediction_type}
-    @classmethod
-    def from_config(cls, cfg:dict) -> 'CategoricalScheduler': return cls(**{k: v for k, v in cfg.items() if k != '_class_name'})
 
     def __repr__(self): return f"CategoricalScheduler(K={self.num_classes}, transition={self.transition!r}, schedule={self.schedule!r}, T={self.num_train_timesteps})"

@@ -7,6 +7,7 @@ __all__ = ['SAMPLERS', 'diffusers_scheduler_class', 'GaussianScheduler']
 
 # %% ../../nbs/core/04_gaussian.ipynb #20475931
 import inspect, json
+from typing import Optional
 import torch
 from torch import Tensor
 import diffusers
@@ -34,14 +35,20 @@ def diffusers_scheduler_class(sampler:str):
 @register_scheduler
 class GaussianScheduler(Scheduler):
     "A diffusers scheduler behind multidiff's `Scheduler` contract."
-    def __init__(self, scheduler:SchedulerMixin): # a diffusers scheduler instance
-        if not isinstance(scheduler, SchedulerMixin): raise TypeError(f"Expected a diffusers scheduler, got {type(scheduler).__name__}")
+    def __init__(self, scheduler:Optional[SchedulerMixin]=None, # a diffusers scheduler instance ...
+                 diffusers_class:Optional[str]=None, diffusers_config:Optional[dict]=None): # ... or its class name and config (JSON)
+        if scheduler is None:
+            if diffusers_class is None: raise TypeError("GaussianScheduler needs a diffusers scheduler; build one with GaussianScheduler.create('ddpm')")
+            scheduler = diffusers_scheduler_class(diffusers_class).from_config(diffusers_config or {})
+        if not isinstance(scheduler, SchedulerMixin) or isinstance(scheduler, Scheduler):
+            raise TypeError(f"Expected a diffusers scheduler (e.g. DDIMScheduler), got {type(scheduler).__name__}")
         self.inner = scheduler
         check_prediction_type(scheduler.config.prediction_type)
         self._takes_generator = 'generator' in inspect.signature(scheduler.step).parameters
         # Stateless, timestep-indexed, first-order solvers can repeat a step after `renoise` (RePaint).
         self.supports_resampling = scheduler.order == 1 and not hasattr(scheduler, '_step_index')
         self._ready = False
+        self.register_to_config(diffusers_class=type(scheduler).__name__, diffusers_config=json.loads(scheduler.to_json_string()))
 
     @classmethod
     def create(cls,
@@ -73,67 +80,62 @@ class GaussianScheduler(Scheduler):
         cfg = {k: v for k, v in {**self.inner.config, **overrides}.items() if k in params}
         return GaussianScheduler(scheduler_cls(**cfg))
 
-    @property
-    def prediction_type(self): return self.inner.config.prediction_type
-    @property
-    def order(self): return self.inner.order
-    @property
-    def num_train_timesteps(self): return self.inner.config.num_train_timesteps
-    @property
-    def alphas_cumprod(self): return self.inner.alphas_cumprod
-    @property
-    def timesteps(self): return self.inner.timesteps if self._ready else None
-
-    def set_timesteps(self, num_inference_steps:int, device=None):
-        "Choose the sampling timesteps (diffusers' `set_timesteps`)."
-        if not 1 <= num_inference_steps <= self.num_train_timesteps:
-            raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], got {num_inference_steps}")
-        self.inner.set_timesteps(num_inference_steps, device=device)
-        self._ready = True
-
-    def set_begin_index(self, begin_index:int=0):
-        if hasattr(self.inner, 'set_begin_index'): self.inner.set_begin_index(begin_index)
-
-    def step(self, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
-        "diffusers' `step`; x_0 comes from the scheduler where it reports it, else from the VP identity."
-        self.check_ready()
-        if self._takes_generator: kwargs['generator'] = generator
-        out = self.inner.step(model_output, timestep, sample, return_dict=True, **kwargs)
-        x0 = getattr(out, 'pred_original_sample', None)
-        if x0 is None: x0 = predict_x0(model_output, sample, self.alphas_cumprod[int(timestep)].to(sample.dtype), self.prediction_type)
-        return StepOutput(out.prev_sample, x0)
-
-    def scale_model_input(self, sample:Tensor, timestep=None) -> Tensor: return self.inner.scale_model_input(sample, timestep)
-
-    def add_noise(self, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
-        "Noise clean samples to `timesteps` in the sampler's own space (diffusers' `add_noise`)."
-        t = torch.as_tensor(timesteps, device=original_samples.device).reshape(-1)
-        if t.numel() == 1: t = t.expand(original_samples.shape[0])
-        return self.inner.add_noise(original_samples, noise, t)
-
-    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: return randn(shape, generator, dtype, device)
-    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
-        "x_T: standard normal noise times the sampler's `init_noise_sigma`."
-        return randn(shape, generator, dtype, device) * self.inner.init_noise_sigma
-
-    def _alpha_bar(self, t, like:Tensor) -> Tensor:
-        t = torch.as_tensor(t, device=self.alphas_cumprod.device).long()
-        ab = torch.where(t < 0, torch.ones((), dtype=self.alphas_cumprod.dtype), self.alphas_cumprod[t.clamp_min(0)])
-        return ab.to(like.device, like.dtype)
-    def training_input(self, x0, noise, t): return q_sample(x0, self._alpha_bar(t, x0), noise)
-    def training_target(self, x0, noise, t): return training_target(x0, noise, self._alpha_bar(t, x0), self.prediction_type)
-    def loss(self, prediction, target): return (prediction - target) ** 2
-
-    def renoise(self, sample:Tensor, from_t, to_t, noise:Tensor) -> Tensor:
-        "Forward jump x_to ~ q(x_to | x_from) = N(sqrt(ᾱ_to/ᾱ_from)·x, (1 - ᾱ_to/ᾱ_from)·I); -1 means clean."
-        r = self._alpha_bar(to_t, sample) / self._alpha_bar(from_t, sample)
-        return q_sample(sample, r, noise)
-
-    def to_config(self) -> dict:
-        return {'_class_name': 'GaussianScheduler', 'diffusers_class': type(self.inner).__name__,
-                'diffusers_config': json.loads(self.inner.to_json_string())}
-    @classmethod
-    def from_config(cls, cfg:dict) -> 'GaussianScheduler':
-        return cls(diffusers_scheduler_class(cfg['diffusers_class']).from_config(cfg['diffusers_config']))
-
     def __repr__(self): return f"GaussianScheduler({type(self.inner).__name__}, prediction_type={self.prediction_type!r})"
+
+# %% ../../nbs/core/04_gaussian.ipynb #8b3d1f64
+GaussianScheduler.prediction_type = property(lambda self: self.inner.config.prediction_type)
+GaussianScheduler.order = property(lambda self: self.inner.order)
+GaussianScheduler.num_train_timesteps = property(lambda self: self.inner.config.num_train_timesteps)
+GaussianScheduler.alphas_cumprod = property(lambda self: self.inner.alphas_cumprod)
+GaussianScheduler.init_noise_sigma = property(lambda self: float(self.inner.init_noise_sigma))
+GaussianScheduler.timesteps = property(lambda self: self.inner.timesteps if self._ready else None)
+
+def _set_timesteps(self:GaussianScheduler, num_inference_steps:int, device=None):
+    "Choose the sampling timesteps (diffusers' `set_timesteps`)."
+    if not 1 <= num_inference_steps <= self.num_train_timesteps:
+        raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], got {num_inference_steps}")
+    self.inner.set_timesteps(num_inference_steps, device=device)
+    self._ready = True
+
+def _set_begin_index(self:GaussianScheduler, begin_index:int=0):
+    if hasattr(self.inner, 'set_begin_index'): self.inner.set_begin_index(begin_index)
+
+def _step(self:GaussianScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
+    "diffusers' `step`; x_0 comes from the scheduler where it reports it, else from the VP identity."
+    self.check_ready()
+    if self._takes_generator: kwargs['generator'] = generator
+    out = self.inner.step(model_output, timestep, sample, return_dict=True, **kwargs)
+    x0 = getattr(out, 'pred_original_sample', None)
+    if x0 is None: x0 = predict_x0(model_output, sample, self.alphas_cumprod[int(timestep)].to(sample.dtype), self.prediction_type)
+    return StepOutput(out.prev_sample, x0)
+
+def _add_noise(self:GaussianScheduler, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
+    "Noise clean samples to `timesteps` in the sampler's own space (diffusers' `add_noise`)."
+    t = torch.as_tensor(timesteps, device=original_samples.device).reshape(-1)
+    if t.numel() == 1: t = t.expand(original_samples.shape[0])
+    return self.inner.add_noise(original_samples, noise, t)
+
+def _init_noise(self:GaussianScheduler, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+    "x_T: standard normal noise times the sampler's `init_noise_sigma`."
+    return randn(shape, generator, dtype, device) * self.inner.init_noise_sigma
+
+GaussianScheduler.set_timesteps, GaussianScheduler.set_begin_index, GaussianScheduler.step = _set_timesteps, _set_begin_index, _step
+GaussianScheduler.add_noise, GaussianScheduler.init_noise = _add_noise, _init_noise
+GaussianScheduler.scale_model_input = lambda self, sample, timestep=None: self.inner.scale_model_input(sample, timestep)
+GaussianScheduler.sample_noise = lambda self, shape, generator=None, dtype=torch.float32, device=None: randn(shape, generator, dtype, device)
+
+# %% ../../nbs/core/04_gaussian.ipynb #4d8a2c17
+def _alpha_bar(self:GaussianScheduler, t, like:Tensor) -> Tensor:
+    t = torch.as_tensor(t, device=self.alphas_cumprod.device).long()
+    ab = torch.where(t < 0, torch.ones((), dtype=self.alphas_cumprod.dtype), self.alphas_cumprod[t.clamp_min(0)])
+    return ab.to(like.device, like.dtype)
+
+def _renoise(self:GaussianScheduler, sample:Tensor, from_t, to_t, noise:Tensor) -> Tensor:
+    "Forward jump x_to ~ q(x_to | x_from) = N(sqrt(ᾱ_to/ᾱ_from)·x, (1 - ᾱ_to/ᾱ_from)·I); -1 means clean."
+    r = self._alpha_bar(to_t, sample) / self._alpha_bar(from_t, sample)
+    return q_sample(sample, r, noise)
+
+GaussianScheduler._alpha_bar, GaussianScheduler.renoise = _alpha_bar, _renoise
+GaussianScheduler.training_input = lambda self, x0, noise, t: q_sample(x0, self._alpha_bar(t, x0), noise)
+GaussianScheduler.training_target = lambda self, x0, noise, t: training_target(x0, noise, self._alpha_bar(t, x0), self.prediction_type)
+GaussianScheduler.loss = lambda self, prediction, target: (prediction - target) ** 2

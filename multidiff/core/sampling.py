@@ -19,7 +19,7 @@ from .gaussian import GaussianScheduler
 def as_state_scheduler(scheduler) -> StateScheduler:
     "Accept a `StateScheduler`, a multidiff `Scheduler`, or a bare diffusers scheduler."
     if isinstance(scheduler, StateScheduler): return scheduler
-    if isinstance(scheduler, SchedulerMixin): scheduler = GaussianScheduler(scheduler)
+    if isinstance(scheduler, SchedulerMixin) and not isinstance(scheduler, Scheduler): scheduler = GaussianScheduler(scheduler)
     if isinstance(scheduler, (Scheduler, dict)): return StateScheduler(scheduler)
     raise TypeError(f"Expected a scheduler, got {type(scheduler).__name__}; build one with GaussianScheduler.create('ddim') or CategoricalScheduler(...)")
 
@@ -75,7 +75,8 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
     if known is not None: x = impose_known(sched, x, known, mask, level(timesteps[0]), gen)
     if check and known is not None: check_finite(x, "the starting state (check `known`)")  # pure noise is finite by construction: no full pass over it
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
-    for i, t in enumerate(tqdm(timesteps, disable=not progress, leave=False)):
+    bar = progress(timesteps) if callable(progress) else tqdm(timesteps, disable=not progress, leave=False)
+    for i, t in enumerate(bar):
         tb = t.expand(n)
         for r in range(resample):
             pred = guided_prediction(denoiser, sched.scale_model_input(x, t), tb, cond, null_cond, guidance_scale)
@@ -86,7 +87,9 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
             if known is not None: x_prev = impose_known(sched, x_prev, known, mask, level(sched.previous_timestep(t)), gen)
             if r < resample - 1: x = sched.renoise(x_prev, sched.previous_timestep(t), t, sched.sample_noise(x_prev, gen))
         x = x_prev
-        if callback is not None: callback(i, t, x, x0)
+        if callback is not None:
+            new = callback(i, t, x, x0)  # a callback may return a replacement state (diffusers' callback_on_step_end)
+            if new is not None: x = new
     return x
 
 # %% ../../nbs/core/08_sampling.ipynb #35331ec9
@@ -127,7 +130,8 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
            noise_known:bool=True, # noise `known` to each step's level (RePaint); False keeps it clean: exact for absorbing (masked) diffusion, whose revealed entries are clean
            carry:Optional[dict]=None, # state entries that are not diffused (e.g. a node mask)
            batch_size:Optional[int]=None, # chunk size for batches larger than memory
-           progress:bool=True, callback:Optional[Callable]=None, # tqdm bar; callback(i, t, x_t, x0_pred) after each step
+           progress:Union[bool, Callable]=True, # a tqdm bar, or a function wrapping the timesteps (a pipeline's `progress_bar`)
+           callback:Optional[Callable]=None, # callback(i, t, x_t, x0_pred) after each step; it may return a new x_t
            check:bool=True, # check for NaN/inf after every step (on a GPU this syncs once per step; check=False skips it)
            dtype=torch.float32, device=None, # the state's dtype and device (default: the denoiser's parameters' device)
            **step_kwargs) -> State: # extra `step` arguments (eta, ...)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['flatten_tree', 'unflatten_tree', 'UnsafeWeightsError', 'check_safetensors', 'save_weights', 'load_weights',
-           'write_json', 'replace_dir', 'pretrained_dir', 'CheckpointManager']
+           'write_json', 'replace_dir', 'shared_dir', 'CheckpointManager']
 
 # %% ../../nbs/core/10_checkpoint.ipynb #ea612c5e
 import json, os, shutil
@@ -91,13 +91,9 @@ def replace_dir(path, write) -> Path: # write(tmp_folder) fills the new folder
     return path
 
 # %% ../../nbs/core/10_checkpoint.ipynb #466738d6
-def pretrained_dir(name:str, marker:str) -> Path: # marker: a file the model kind always writes, e.g. 'sr_config.json'
-    "The folder of a checkpoint shipped inside the package, checked to hold `marker`."
-    import multidiff
-    path = Path(multidiff.__file__).resolve().parent / 'pretrained' / name
-    if not (path / marker).exists():
-        raise FileNotFoundError(f"No shipped checkpoint {name!r} at {path} (no {marker}): reinstall multidiff from a full checkout, or pass your own (--checkpoint DIR)")
-    return path
+def shared_dir() -> Path:
+    "The shared data folder: $MULTIDIFF_SHARED, default ../shared (relative to the working directory)."
+    return Path(os.environ.get('MULTIDIFF_SHARED', '../shared'))
 
 # %% ../../nbs/core/10_checkpoint.ipynb #687782d2
 class CheckpointManager:

@@ -31,9 +31,12 @@ def diffusion_loss(denoiser:Callable, # (x_t, t, cond) -> prediction
                    cond:Optional[State]=None, null_cond:Optional[State]=None, # condition, and its null value
                    cond_dropout:float=0.0, # probability of training on the null condition (for guidance)
                    generator=None, # explicit randomness for t, noise and dropout
-                   high_noise_fraction:float=0.0) -> Tensor: # share of t moved to the noisiest timesteps (`focus_timesteps`)
+                   high_noise_fraction:float=0.0, # share of t moved to the noisiest timesteps (`focus_timesteps`)
+                   mask:Optional[State]=None, # 1 where an element counts in the loss (default: all real elements)
+                   weight:Optional[Callable]=None) -> Tensor: # weight(t, ndim) -> per-sample loss weights (e.g. EDM's λ)
     "The denoising loss on one batch: MSE to the target for Gaussian entries, cross-entropy for categorical ones."
     sched = as_state_scheduler(scheduler)
     xt, t, target = sched.training_example(x0, generator, high_noise_fraction)
     pred = denoiser(xt, t, drop_condition(cond, null_cond, cond_dropout, generator))
-    return sched.loss(pred, target, x0)
+    w = None if weight is None else state_map(lambda p: weight(t, p.ndim), pred)
+    return sched.loss(pred, target, x0, mask=mask, weight=w)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['TrainConfig', 'BatchStream', 'sample_generators', 'TrainingDiverged', 'Trainer', 'train_step', 'state_parts',
            'save_checkpoint', 'resume', 'log', 'ema_weights', 'fit', 'run_callbacks', 'save_final',
-           'load_checkpoint_weights', 'domain_config', 'train_in_folder', 'model_from_folder']
+           'load_checkpoint_weights', 'domain_config', 'train_in_folder']
 
 # %% ../../nbs/core/12_trainer.ipynb #3a28c95d
 import csv, inspect, json, math, os, random, signal, threading, time, warnings
@@ -325,21 +325,13 @@ def domain_config(steps:int, batch_size:int, lr:float, seed:int=0, progress:bool
     return TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
                                   'ckpt_every': max(100, min(ckpt_every_max, steps // 4)), 'seed': seed, 'progress': progress, **fields})
 
-def train_in_folder(model:nn.Module, data, config:TrainConfig, out_dir, resume:bool=False,
-                    model_file:Optional[str]=None, # the JSON that rebuilds the model, e.g. 'audio_config.json' (None: none)
-                    model_config:Optional[dict]=None) -> tuple: # returns (the model with its EMA weights, in eval mode; the trainer)
-    "Fit `model` in `out_dir`, first writing `model_config` there so that every checkpoint can become a model."
+def train_in_folder(model:nn.Module, data, config:TrainConfig, out_dir,
+                    resume:bool=False) -> tuple: # returns (the model with its EMA weights, in eval mode; the trainer)
+    "Fit `model` in `out_dir`, first saving its untrained pipeline to `out_dir/model`, so every checkpoint can become a pipeline."
     trainer = Trainer(model, data, config, out_dir)
-    path = Path(out_dir) / model_file if model_file else None
-    if path and trainer.acc.is_main_process and (trainer.ckpts.latest() is None or not path.exists()):  # a run with checkpoints keeps its file
-        path.parent.mkdir(parents=True, exist_ok=True); write_json(path, model_config)
+    path = Path(out_dir) / 'model'
+    if hasattr(model, 'to_pipeline') and trainer.acc.is_main_process and (trainer.ckpts.latest() is None or not path.exists()):
+        model.save_pretrained(path)  # a run with checkpoints keeps its folder
     trainer.fit(resume=resume)
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())
     return model.eval(), trainer
-
-def model_from_folder(run_dir, model_file:str, build:Callable, # build(the model_file's dict) -> an untrained model
-                      checkpoint=None, trainer_name:str='train_in_folder') -> nn.Module: # checkpoint: a step-* folder (default: the latest)
-    "The EMA model of any checkpoint of a `train_in_folder` run."
-    path = Path(run_dir) / model_file
-    if not path.exists(): raise FileNotFoundError(f"{run_dir} has no {model_file}: not a `{trainer_name}` run folder")
-    return load_checkpoint_weights(build(json.loads(path.read_text())), run_dir, checkpoint).eval()

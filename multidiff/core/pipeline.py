@@ -81,7 +81,7 @@ def _pipeline_class(name:str):
         if cls is not None: return cls
     raise ValueError(f"{name} is not a multidiff pipeline class (known modules: {', '.join(PIPELINE_MODULES)})")
 
-PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr', 'multidiff.audio.pipeline',
+PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline', 'multidiff.audio.pipeline',
                     'multidiff.video.pipeline', 'multidiff.molecules.pipeline'] # where `MultidiffPipeline.from_pretrained` looks
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e011

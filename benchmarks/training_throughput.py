@@ -48,7 +48,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from diffusers.training_utils import EMAModel
 
 from multidiff.core.denoiser import DiffusersDenoiser
-from multidiff.core.digits import CODEC, NULL_CLASS, load_digits, tiny_unet
+from multidiff.image.digits import CODEC, NULL_CLASS, load_digits, tiny_unet
 from multidiff.core.gaussian import GaussianScheduler
 from multidiff.core.model import DiffusionModel
 from multidiff.core.trainer import TrainConfig, Trainer
@@ -57,7 +57,7 @@ from _common import command_line, cpu_model, environment, loadavg, to_jsonable, 
 
 TARGETS = {"ratio": 0.95}
 WEIGHT_SEED = 0
-# the digits example's settings (multidiff.core.digits.train_digits)
+# the digits example's settings (multidiff.image.digits.train_digits)
 TRAIN = dict(lr=2e-3, weight_decay=0.0, warmup_steps=50, grad_clip=1.0, ema_decay=0.995)
 PEAK_N = 2048
 

@@ -4,7 +4,9 @@
 
 # %% auto #0
 __all__ = ['TRANSITIONS', 'SPACINGS', 'stationary_distribution', 'inference_timesteps', 'gumbel_noise', 'gumbel_onehot',
-           'transition_probs', 'transition_likelihood', 'marginal_posterior', 'CategoricalScheduler']
+           'transition_probs', 'transition_likelihood', 'marginal_posterior', 'CategoricalScheduler', 'set_timesteps',
+           'sample_noise', 'init_noise', 'step', 'add_noise', 'renoise', 'q_posterior', 'posterior_probs',
+           'training_input', 'training_target', 'loss']
 
 # %% ../../nbs/core/05_categorical.ipynb #8a1e3812
 import numpy as np
@@ -147,64 +149,81 @@ class CategoricalScheduler(Scheduler):
         r, K = (ab_t / ab_s.clamp_min(1e-30)).item(), self.num_classes
         return r * torch.eye(K) + (1 - r) * self.stationary.expand(K, K)
 
-    def set_timesteps(self, num_inference_steps:int, device=None):
-        "Choose the descending sampling timesteps; any subset of levels works since every jump has a closed form."
-        self.timesteps = inference_timesteps(self.num_train_timesteps, num_inference_steps, self.timestep_spacing).to(device)
-        self.num_inference_steps = num_inference_steps
-
-    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
-        "Gumbel noise, the noise of a categorical state."
-        return gumbel_noise(shape, generator, dtype, device)
-
-    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
-        "x_T ~ Cat(m), the stationary prior, one-hot (padding is zeroed by `StateScheduler`)."
-        if shape[-1] != self.num_classes: raise ValueError(f"Shape {tuple(shape)} must end in num_classes={self.num_classes} (one-hot, class dim last)")
-        g = self.sample_noise(shape, generator, device=device)
-        return gumbel_onehot(self.stationary.to(g.device).expand(g.shape), g).to(dtype)
-
-    def _jump(self, x:Tensor, r:Tensor, noise:Tensor) -> Tensor:
-        "Draw from Cat(x Q), Q = r I + (1-r) 1 mᵀ, with Gumbel `noise`; zero rows of x stay zero."
-        xc = _compute(x)
-        probs = transition_probs(xc, r.to(xc), self.stationary.to(xc))
-        return (gumbel_onehot(probs, noise.to(xc)) * xc.sum(-1, keepdim=True)).to(x.dtype)
-
-    def add_noise(self, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
-        "x_t ~ q(x_t | x_0) = Cat(ᾱ_t x_0 + (1-ᾱ_t) m) (D3PM's closed form with Q̄_t), drawn with the Gumbel `noise`."
-        t = torch.as_tensor(timesteps, device=original_samples.device)
-        return self._jump(original_samples, expand_like(self.alpha_bar(t), original_samples), noise)
-
-    def renoise(self, sample:Tensor, from_t, to_t, noise:Tensor) -> Tensor:
-        "Forward jump x_to ~ Cat(x_from Q_{from→to}), r = ᾱ_to/ᾱ_from; -1 means clean (RePaint's resampling)."
-        ab_to, ab_from = self._levels(to_t, from_t, sample)
-        return self._jump(sample, ab_to / ab_from.clamp_min(1e-30), noise)
-
-    def q_posterior(self, x_t:Tensor, x0:Tensor, t, s) -> Tensor:
-        "Exact q(x_s | x_t, x_0) ∝ (x_t Q_{s→t}ᵀ) ⊙ (x_0 Q̄_s) (D3PM §3) for one-hot x_0."
-        x_t = _compute(x_t); ab_t, ab_s = self._levels(t, s, x_t); m = self.stationary.to(x_t)
-        post = transition_likelihood(x_t, ab_t / ab_s.clamp_min(1e-30), m) * transition_probs(x0.to(x_t), ab_s, m)
-        return post / post.sum(-1, keepdim=True).clamp_min(1e-30)
-
-    def posterior_probs(self, p0:Tensor, x_t:Tensor, t, s) -> Tensor:
-        "p_θ(x_s | x_t) = Σ_{x0} q(x_s | x_t, x0) p0(x0) for predicted probabilities p0: what `step` samples from."
-        x_t = _compute(x_t); ab_t, ab_s = self._levels(t, s, x_t)
-        return marginal_posterior(p0.to(x_t), x_t, ab_t, ab_s, self.stationary.to(x_t))
-
-    def step(self, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
-        "Draw x_s ~ p_θ(x_s | x_t) for the next timestep s (-1 after the last); returns (x_s, p0). Extra kwargs are ignored."
-        self.check_ready()
-        s, x_t = self.previous_timestep(timestep), _compute(sample)
-        real = x_t.sum(-1, keepdim=True) > 0
-        p0 = torch.where(real, model_output.to(x_t).softmax(-1), 0.)  # where, not *: padded logits may be -inf (a NaN softmax)
-        probs = self.posterior_probs(p0, x_t, timestep, s)
-        x_s = gumbel_onehot(probs, self.sample_noise(sample.shape, generator).to(x_t)) * real
-        return StepOutput(x_s.to(sample.dtype), p0.to(sample.dtype))
-
-    def training_input(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return self.add_noise(x0, noise, t)
-    def training_target(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return x0
-
-    def loss(self, prediction:Tensor, target:Tensor) -> Tensor:
-        "Cross-entropy -Σ_c x0_c log softmax(logits)_c per position, [..., 1] so padding masks broadcast; padded rows give 0."
-        logp = F.log_softmax(_compute(prediction), -1)
-        return -torch.where(target > 0, target * logp, 0.).sum(-1, keepdim=True)  # where: 0 · (-inf) would be NaN
-
     def __repr__(self): return f"CategoricalScheduler(K={self.num_classes}, transition={self.transition!r}, schedule={self.schedule!r}, T={self.num_train_timesteps})"
+
+# %% ../../nbs/core/05_categorical.ipynb #4f1a2b02
+def set_timesteps(self:CategoricalScheduler, num_inference_steps:int, device=None):
+    "Choose the descending sampling timesteps; any subset of levels works since every jump has a closed form."
+    self.timesteps = inference_timesteps(self.num_train_timesteps, num_inference_steps, self.timestep_spacing).to(device)
+    self.num_inference_steps = num_inference_steps
+
+def sample_noise(self:CategoricalScheduler, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+    "Gumbel noise, the noise of a categorical state."
+    return gumbel_noise(shape, generator, dtype, device)
+
+def init_noise(self:CategoricalScheduler, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+    "x_T ~ Cat(m), the stationary prior, one-hot (padding is zeroed by `StateScheduler`)."
+    if shape[-1] != self.num_classes: raise ValueError(f"Shape {tuple(shape)} must end in num_classes={self.num_classes} (one-hot, class dim last)")
+    g = self.sample_noise(shape, generator, device=device)
+    return gumbel_onehot(self.stationary.to(g.device).expand(g.shape), g).to(dtype)
+
+def step(self:CategoricalScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
+    "Draw x_s ~ p_θ(x_s | x_t) for the next timestep s (-1 after the last); returns (x_s, p0). Extra kwargs are ignored."
+    self.check_ready()
+    s, x_t = self.previous_timestep(timestep), _compute(sample)
+    real = x_t.sum(-1, keepdim=True) > 0
+    p0 = torch.where(real, model_output.to(x_t).softmax(-1), 0.)  # where, not *: padded logits may be -inf (a NaN softmax)
+    probs = self.posterior_probs(p0, x_t, timestep, s)
+    x_s = gumbel_onehot(probs, self.sample_noise(sample.shape, generator).to(x_t)) * real
+    return StepOutput(x_s.to(sample.dtype), p0.to(sample.dtype))
+
+CategoricalScheduler.set_timesteps = set_timesteps
+CategoricalScheduler.sample_noise = sample_noise
+CategoricalScheduler.init_noise = init_noise
+CategoricalScheduler.step = step
+
+# %% ../../nbs/core/05_categorical.ipynb #4f1a2b04
+def _jump(self:CategoricalScheduler, x:Tensor, r:Tensor, noise:Tensor) -> Tensor:
+    "Draw from Cat(x Q), Q = r I + (1-r) 1 mᵀ, with Gumbel `noise`; zero rows of x stay zero."
+    xc = _compute(x)
+    probs = transition_probs(xc, r.to(xc), self.stationary.to(xc))
+    return (gumbel_onehot(probs, noise.to(xc)) * xc.sum(-1, keepdim=True)).to(x.dtype)
+
+def add_noise(self:CategoricalScheduler, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
+    "x_t ~ q(x_t | x_0) = Cat(ᾱ_t x_0 + (1-ᾱ_t) m) (D3PM's closed form with Q̄_t), drawn with the Gumbel `noise`."
+    t = torch.as_tensor(timesteps, device=original_samples.device)
+    return self._jump(original_samples, expand_like(self.alpha_bar(t), original_samples), noise)
+
+def renoise(self:CategoricalScheduler, sample:Tensor, from_t, to_t, noise:Tensor) -> Tensor:
+    "Forward jump x_to ~ Cat(x_from Q_{from→to}), r = ᾱ_to/ᾱ_from; -1 means clean (RePaint's resampling)."
+    ab_to, ab_from = self._levels(to_t, from_t, sample)
+    return self._jump(sample, ab_to / ab_from.clamp_min(1e-30), noise)
+
+def q_posterior(self:CategoricalScheduler, x_t:Tensor, x0:Tensor, t, s) -> Tensor:
+    "Exact q(x_s | x_t, x_0) ∝ (x_t Q_{s→t}ᵀ) ⊙ (x_0 Q̄_s) (D3PM §3) for one-hot x_0."
+    x_t = _compute(x_t); ab_t, ab_s = self._levels(t, s, x_t); m = self.stationary.to(x_t)
+    post = transition_likelihood(x_t, ab_t / ab_s.clamp_min(1e-30), m) * transition_probs(x0.to(x_t), ab_s, m)
+    return post / post.sum(-1, keepdim=True).clamp_min(1e-30)
+
+def posterior_probs(self:CategoricalScheduler, p0:Tensor, x_t:Tensor, t, s) -> Tensor:
+    "p_θ(x_s | x_t) = Σ_{x0} q(x_s | x_t, x0) p0(x0) for predicted probabilities p0: what `step` samples from."
+    x_t = _compute(x_t); ab_t, ab_s = self._levels(t, s, x_t)
+    return marginal_posterior(p0.to(x_t), x_t, ab_t, ab_s, self.stationary.to(x_t))
+
+def training_input(self:CategoricalScheduler, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return self.add_noise(x0, noise, t)
+
+def training_target(self:CategoricalScheduler, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return x0
+
+def loss(self:CategoricalScheduler, prediction:Tensor, target:Tensor) -> Tensor:
+    "Cross-entropy -Σ_c x0_c log softmax(logits)_c per position, [..., 1] so padding masks broadcast; padded rows give 0."
+    logp = F.log_softmax(_compute(prediction), -1)
+    return -torch.where(target > 0, target * logp, 0.).sum(-1, keepdim=True)  # where: 0 · (-inf) would be NaN
+
+CategoricalScheduler._jump = _jump
+CategoricalScheduler.add_noise = add_noise
+CategoricalScheduler.renoise = renoise
+CategoricalScheduler.q_posterior = q_posterior
+CategoricalScheduler.posterior_probs = posterior_probs
+CategoricalScheduler.training_input = training_input
+CategoricalScheduler.training_target = training_target
+CategoricalScheduler.loss = loss

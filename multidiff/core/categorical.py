@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TRANSITIONS', 'SPACINGS', 'stationary_distribution', 'inference_timesteps', 'gumbel_noise', 'gumbel_onehot',
-           'transition_probs', 'transition_likelihood', 'marginal_posterior', 'CategoricalScheduler', 'set_timesteps',
-           'sample_noise', 'init_noise', 'step', 'add_noise', 'renoise', 'q_posterior', 'posterior_probs',
-           'training_input', 'training_target', 'loss']
+           'transition_probs', 'transition_likelihood', 'marginal_posterior', 'CategoricalScheduler',
+           'transition_matrix', 'set_timesteps', 'sample_noise', 'init_noise', 'step', 'add_noise', 'renoise',
+           'q_posterior', 'posterior_probs', 'training_input', 'training_target', 'loss']
 
 # %% ../../nbs/core/05_categorical.ipynb #8a1e3812
 import numpy as np
@@ -28,17 +28,22 @@ def stationary_distribution(
     absorbing_class:int=-1, # the mask class of 'absorbing'; negative counts from the end
 ) -> Tensor: # m, float32 [K], sums to one
     "The distribution m that Q̄_t = ᾱ_t I + (1-ᾱ_t) 1 mᵀ forgets x_0 into."
-    if transition not in TRANSITIONS: raise ValueError(f"Unknown transition {transition!r}; valid transitions: {', '.join(TRANSITIONS)}")
+    if transition not in TRANSITIONS:
+        raise ValueError(f"Unknown transition {transition!r}; valid transitions: {', '.join(TRANSITIONS)}")
     if num_classes < 1: raise ValueError(f"num_classes must be >= 1, got {num_classes}")
     if transition == 'uniform': return torch.full((num_classes,), 1.0 / num_classes)
     if transition == 'absorbing':
         if not -num_classes <= absorbing_class < num_classes:
-            raise ValueError(f"absorbing_class {absorbing_class} is out of range for num_classes={num_classes}")
+            raise ValueError(f"absorbing_class {absorbing_class} is out of range "
+                             f"for num_classes={num_classes}")
         return F.one_hot(torch.tensor(absorbing_class % num_classes), num_classes).float()
-    if marginals is None: raise ValueError("transition='marginal' needs `marginals`: the K class frequencies of the training data (DiGress)")
+    if marginals is None: raise ValueError("transition='marginal' needs `marginals`: "
+                                           "the K class frequencies of the training data (DiGress)")
     m = torch.as_tensor(marginals, dtype=torch.float64).flatten()
-    if m.numel() != num_classes: raise ValueError(f"Got {m.numel()} marginals for num_classes={num_classes}; give one frequency per class")
-    if (m < 0).any() or m.sum() <= 0: raise ValueError(f"marginals must be non-negative with a positive sum, got {m.tolist()}")
+    if m.numel() != num_classes: raise ValueError(f"Got {m.numel()} marginals for num_classes={num_classes}; "
+                                                  "give one frequency per class")
+    if (m < 0).any() or m.sum() <= 0:
+        raise ValueError(f"marginals must be non-negative with a positive sum, got {m.tolist()}")
     return (m / m.sum()).float()
 
 # %% ../../nbs/core/05_categorical.ipynb #e3da6d0c
@@ -51,7 +56,8 @@ def inference_timesteps(
 ) -> Tensor: # long [n], descending, in [0, T)
     "The descending sampling timesteps for `n` steps over `T` training levels."
     T, n = num_train_timesteps, num_inference_steps
-    if spacing not in SPACINGS: raise ValueError(f"Unknown timestep_spacing {spacing!r}; valid spacings: {', '.join(SPACINGS)}")
+    if spacing not in SPACINGS:
+        raise ValueError(f"Unknown timestep_spacing {spacing!r}; valid spacings: {', '.join(SPACINGS)}")
     if not 1 <= n <= T: raise ValueError(f"num_inference_steps must be in [1, {T}], got {n}")
     # numpy float64 as in diffusers, so that rounding agrees to the integer
     if spacing == 'leading': ts = (np.arange(0, n) * (T // n)).round()[::-1]
@@ -62,13 +68,16 @@ def inference_timesteps(
 # %% ../../nbs/core/05_categorical.ipynb #77cdbf64
 def gumbel_noise(shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
     "Standard Gumbel noise -log(-log u) from `generator` (one, or a list with one per sample)."
-    if device is None and generator is not None: device = (generator[0] if isinstance(generator, (list, tuple)) else generator).device
-    u = rand(shape, generator, device=device).clamp(1e-20, 1 - 1e-7)  # keep both logs finite; float32 first, then cast
+    if device is None and generator is not None:
+        device = (generator[0] if isinstance(generator, (list, tuple)) else generator).device
+    # keep both logs finite; float32 first, then cast
+    u = rand(shape, generator, device=device).clamp(1e-20, 1 - 1e-7)
     return (-torch.log(-torch.log(u))).to(dtype)
 
 def gumbel_onehot(probs:Tensor, noise:Tensor) -> Tensor:
     "One-hot draw from Cat(probs) by the Gumbel-max trick (probs need not be normalised)."
-    k = (torch.log(probs.clamp_min(1e-30)) + noise).argmax(-1)  # a zero-probability class scores <= -69 + 16: never chosen
+    # a zero-probability class scores <= -69 + 16: never chosen
+    k = (torch.log(probs.clamp_min(1e-30)) + noise).argmax(-1)
     return F.one_hot(k, probs.shape[-1]).to(probs.dtype)
 
 # %% ../../nbs/core/05_categorical.ipynb #4d81a9b4
@@ -90,14 +99,17 @@ def marginal_posterior(
 ) -> Tensor: # p_θ(x_s | x_t) [..., K]; rows sum to one, padded rows stay zero
     "Σ_{x0} q(x_s | x_t, x0) p0(x0) in closed form, O(K) per position."
     A = transition_likelihood(x_t, ab_t / ab_s.clamp_min(1e-30), m)  # q(x_t | x_s = j), the Q_{s→t} factor
-    W = p0 / transition_likelihood(x_t, ab_t, m).clamp_min(1e-30)  # p0(c) / q(x_t | x_0 = c), Bayes' denominator
+    # p0(c) / q(x_t | x_0 = c), Bayes' denominator
+    W = p0 / transition_likelihood(x_t, ab_t, m).clamp_min(1e-30)
     unnorm = A * transition_probs(W, ab_s, m)  # A_j Σ_c W_c (Q̄_s)_{cj}
-    # p0 with no mass on any x_0 that can produce x_t (a model error, e.g. under absorbing noise): fall back to q(x_t | x_s)
+    # p0 with no mass on any x_0 that can produce x_t (a model error, e.g. under absorbing noise):
+    # fall back to q(x_t | x_s)
     unnorm = torch.where(unnorm.sum(-1, keepdim=True) > 0, unnorm, A)
     return unnorm / unnorm.sum(-1, keepdim=True).clamp_min(1e-30)
 
 # %% ../../nbs/core/05_categorical.ipynb #0064bf5b
-def _compute(x:Tensor) -> Tensor: return x.to(torch.promote_types(x.dtype, torch.float32))  # float16 states: compute in float32
+def _compute(x:Tensor) -> Tensor: # float16 states: compute in float32
+    return x.to(torch.promote_types(x.dtype, torch.float32))
 
 @register_scheduler
 class CategoricalScheduler(Scheduler):
@@ -115,17 +127,24 @@ class CategoricalScheduler(Scheduler):
                  timestep_spacing:str='trailing', # one of `SPACINGS`
                  prediction_type:str='sample'): # only 'sample': the model outputs logits over x_0
         if prediction_type != 'sample':
-            raise ValueError(f"Unknown prediction_type {prediction_type!r} for categorical diffusion; valid prediction types: sample (logits over x_0)")
-        if timestep_spacing not in SPACINGS: raise ValueError(f"Unknown timestep_spacing {timestep_spacing!r}; valid spacings: {', '.join(SPACINGS)}")
+            raise ValueError(f"Unknown prediction_type {prediction_type!r} for categorical diffusion; "
+                             "valid prediction types: sample (logits over x_0)")
+        if timestep_spacing not in SPACINGS:
+            raise ValueError(f"Unknown timestep_spacing {timestep_spacing!r}; "
+                             f"valid spacings: {', '.join(SPACINGS)}")
         self.stationary = stationary_distribution(transition, num_classes, marginals, absorbing_class)
-        self.num_classes, self.transition, self.absorbing_class = int(num_classes), transition, int(absorbing_class)
-        self.marginals = None if marginals is None else torch.as_tensor(marginals, dtype=torch.float64).flatten().tolist()
-        self.schedule, self.timestep_spacing, self.prediction_type = schedule, timestep_spacing, prediction_type
+        self.num_classes, self.transition, self.absorbing_class = (
+            int(num_classes), transition, int(absorbing_class))
+        self.marginals = (None if marginals is None
+                          else torch.as_tensor(marginals, dtype=torch.float64).flatten().tolist())
+        self.schedule, self.timestep_spacing, self.prediction_type = (
+            schedule, timestep_spacing, prediction_type)
         self.betas = noise_schedule(schedule, num_train_timesteps)
         self.alphas_cumprod = alphas_cumprod(self.betas)
         self.timesteps, self.num_inference_steps = None, None
         self.register_to_config(num_classes=self.num_classes, transition=transition, marginals=self.marginals,
-                                absorbing_class=self.absorbing_class, schedule=schedule, num_train_timesteps=int(num_train_timesteps),
+                                absorbing_class=self.absorbing_class, schedule=schedule,
+                                num_train_timesteps=int(num_train_timesteps),
                                 timestep_spacing=timestep_spacing, prediction_type=prediction_type)
 
     @property
@@ -134,45 +153,59 @@ class CategoricalScheduler(Scheduler):
     def alpha_bar(self, t) -> Tensor:
         "ᾱ_t for a timestep or a tensor of them; t = -1 (clean data) gives 1."
         t = torch.as_tensor(t).long()
-        if ((t < -1) | (t >= self.num_train_timesteps)).any(): raise ValueError(f"Timesteps must be in [-1, {self.num_train_timesteps}), got {t.tolist()}")
+        if ((t < -1) | (t >= self.num_train_timesteps)).any():
+            raise ValueError(f"Timesteps must be in [-1, {self.num_train_timesteps}), got {t.tolist()}")
         ab = self.alphas_cumprod.to(t.device)
         return torch.where(t < 0, torch.ones((), dtype=ab.dtype, device=t.device), ab[t.clamp_min(0)])
 
     def _levels(self, t, s, like:Tensor):
         "(ᾱ_t, ᾱ_s) broadcast against `like`, checking that s is no noisier than t."
-        if (torch.as_tensor(s).cpu() > torch.as_tensor(t).cpu()).any(): raise ValueError(f"Need s <= t (s less noisy), got s={s}, t={t}")
+        if (torch.as_tensor(s).cpu() > torch.as_tensor(t).cpu()).any():
+            raise ValueError(f"Need s <= t (s less noisy), got s={s}, t={t}")
         return expand_like(self.alpha_bar(t), like), expand_like(self.alpha_bar(s), like)
 
-    def transition_matrix(self, t:int, s=None) -> Tensor:
-        "The [K, K] matrix Q̄_t, or Q_{s→t} = r I + (1-r) 1 mᵀ with r = ᾱ_t/ᾱ_s; materialised for inspection and tests only."
-        ab_t, ab_s = self._levels(t, -1 if s is None else s, self.stationary)
-        r, K = (ab_t / ab_s.clamp_min(1e-30)).item(), self.num_classes
-        return r * torch.eye(K) + (1 - r) * self.stationary.expand(K, K)
+    def __repr__(self): return (f"CategoricalScheduler(K={self.num_classes}, transition={self.transition!r}, "
+                                f"schedule={self.schedule!r}, T={self.num_train_timesteps})")
 
-    def __repr__(self): return f"CategoricalScheduler(K={self.num_classes}, transition={self.transition!r}, schedule={self.schedule!r}, T={self.num_train_timesteps})"
+# %% ../../nbs/core/05_categorical.ipynb #0064bf5c
+def transition_matrix(self:CategoricalScheduler, t:int, s=None) -> Tensor:
+    ("The [K, K] matrix Q̄_t, or Q_{s→t} = r I + (1-r) 1 mᵀ with r = ᾱ_t/ᾱ_s; "
+     "materialised for inspection and tests only.")
+    ab_t, ab_s = self._levels(t, -1 if s is None else s, self.stationary)
+    r, K = (ab_t / ab_s.clamp_min(1e-30)).item(), self.num_classes
+    return r * torch.eye(K) + (1 - r) * self.stationary.expand(K, K)
+
+CategoricalScheduler.transition_matrix = transition_matrix
 
 # %% ../../nbs/core/05_categorical.ipynb #4f1a2b02
 def set_timesteps(self:CategoricalScheduler, num_inference_steps:int, device=None):
     "Choose the descending sampling timesteps; any subset of levels works since every jump has a closed form."
-    self.timesteps = inference_timesteps(self.num_train_timesteps, num_inference_steps, self.timestep_spacing).to(device)
+    self.timesteps = inference_timesteps(self.num_train_timesteps, num_inference_steps,
+                                         self.timestep_spacing).to(device)
     self.num_inference_steps = num_inference_steps
 
-def sample_noise(self:CategoricalScheduler, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+def sample_noise(self:CategoricalScheduler, shape, generator=None, dtype=torch.float32,
+                 device=None) -> Tensor:
     "Gumbel noise, the noise of a categorical state."
     return gumbel_noise(shape, generator, dtype, device)
 
 def init_noise(self:CategoricalScheduler, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
     "x_T ~ Cat(m), the stationary prior, one-hot (padding is zeroed by `StateScheduler`)."
-    if shape[-1] != self.num_classes: raise ValueError(f"Shape {tuple(shape)} must end in num_classes={self.num_classes} (one-hot, class dim last)")
+    if shape[-1] != self.num_classes:
+        raise ValueError(f"Shape {tuple(shape)} must end in num_classes={self.num_classes} "
+                         "(one-hot, class dim last)")
     g = self.sample_noise(shape, generator, device=device)
     return gumbel_onehot(self.stationary.to(g.device).expand(g.shape), g).to(dtype)
 
-def step(self:CategoricalScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
-    "Draw x_s ~ p_θ(x_s | x_t) for the next timestep s (-1 after the last); returns (x_s, p0). Extra kwargs are ignored."
+def step(self:CategoricalScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None,
+         **kwargs) -> StepOutput:
+    ("Draw x_s ~ p_θ(x_s | x_t) for the next timestep s (-1 after the last); returns (x_s, p0). "
+     "Extra kwargs are ignored.")
     self.check_ready()
     s, x_t = self.previous_timestep(timestep), _compute(sample)
     real = x_t.sum(-1, keepdim=True) > 0
-    p0 = torch.where(real, model_output.to(x_t).softmax(-1), 0.)  # where, not *: padded logits may be -inf (a NaN softmax)
+    # where, not *: padded logits may be -inf (a NaN softmax)
+    p0 = torch.where(real, model_output.to(x_t).softmax(-1), 0.)
     probs = self.posterior_probs(p0, x_t, timestep, s)
     x_s = gumbel_onehot(probs, self.sample_noise(sample.shape, generator).to(x_t)) * real
     return StepOutput(x_s.to(sample.dtype), p0.to(sample.dtype))
@@ -190,7 +223,8 @@ def _jump(self:CategoricalScheduler, x:Tensor, r:Tensor, noise:Tensor) -> Tensor
     return (gumbel_onehot(probs, noise.to(xc)) * xc.sum(-1, keepdim=True)).to(x.dtype)
 
 def add_noise(self:CategoricalScheduler, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
-    "x_t ~ q(x_t | x_0) = Cat(ᾱ_t x_0 + (1-ᾱ_t) m) (D3PM's closed form with Q̄_t), drawn with the Gumbel `noise`."
+    ("x_t ~ q(x_t | x_0) = Cat(ᾱ_t x_0 + (1-ᾱ_t) m) (D3PM's closed form with Q̄_t), "
+     "drawn with the Gumbel `noise`.")
     t = torch.as_tensor(timesteps, device=original_samples.device)
     return self._jump(original_samples, expand_like(self.alpha_bar(t), original_samples), noise)
 
@@ -206,16 +240,19 @@ def q_posterior(self:CategoricalScheduler, x_t:Tensor, x0:Tensor, t, s) -> Tenso
     return post / post.sum(-1, keepdim=True).clamp_min(1e-30)
 
 def posterior_probs(self:CategoricalScheduler, p0:Tensor, x_t:Tensor, t, s) -> Tensor:
-    "p_θ(x_s | x_t) = Σ_{x0} q(x_s | x_t, x0) p0(x0) for predicted probabilities p0: what `step` samples from."
+    ("p_θ(x_s | x_t) = Σ_{x0} q(x_s | x_t, x0) p0(x0) for predicted probabilities p0: "
+     "what `step` samples from.")
     x_t = _compute(x_t); ab_t, ab_s = self._levels(t, s, x_t)
     return marginal_posterior(p0.to(x_t), x_t, ab_t, ab_s, self.stationary.to(x_t))
 
-def training_input(self:CategoricalScheduler, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return self.add_noise(x0, noise, t)
+def training_input(self:CategoricalScheduler, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor:
+    return self.add_noise(x0, noise, t)
 
 def training_target(self:CategoricalScheduler, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: return x0
 
 def loss(self:CategoricalScheduler, prediction:Tensor, target:Tensor) -> Tensor:
-    "Cross-entropy -Σ_c x0_c log softmax(logits)_c per position, [..., 1] so padding masks broadcast; padded rows give 0."
+    ("Cross-entropy -Σ_c x0_c log softmax(logits)_c per position, [..., 1] so padding masks broadcast; "
+     "padded rows give 0.")
     logp = F.log_softmax(_compute(prediction), -1)
     return -torch.where(target > 0, target * logp, 0.).sum(-1, keepdim=True)  # where: 0 · (-inf) would be NaN
 

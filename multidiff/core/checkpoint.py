@@ -25,12 +25,16 @@ def flatten_tree(obj, prefix:str='') -> tuple:
         if isinstance(o, Tensor): tensors[path] = o.detach().cpu().contiguous(); return {_TENSOR: path}
         if isinstance(o, np.ndarray): return walk(torch.from_numpy(o), path)
         if isinstance(o, dict):
-            if not all(isinstance(k, (str, int)) for k in o): raise TypeError(f"{path or 'root'}: dict keys must be str or int to be stored as JSON")
+            if not all(isinstance(k, (str, int)) for k in o):
+                raise TypeError(f"{path or 'root'}: dict keys must be str or int to be stored as JSON")
             return {'__dict__': [[k, walk(v, f"{path}.{k}")] for k, v in o.items()]}  # keeps int keys ints
-        if isinstance(o, (list, tuple)): return {'__list__': [walk(v, f"{path}.{i}") for i, v in enumerate(o)], 'tuple': isinstance(o, tuple)}
+        if isinstance(o, (list, tuple)):
+            return {'__list__': [walk(v, f"{path}.{i}") for i, v in enumerate(o)],
+                    'tuple': isinstance(o, tuple)}
         if o is None or isinstance(o, (bool, int, float, str)): return o
         if isinstance(o, (np.integer, np.floating)): return o.item()
-        raise TypeError(f"{path or 'root'}: cannot store a {type(o).__name__} without pickle; convert it to tensors, numbers or strings")
+        raise TypeError(f"{path or 'root'}: cannot store a {type(o).__name__} without pickle; "
+                        "convert it to tensors, numbers or strings")
     return walk(obj, prefix), tensors
 
 def unflatten_tree(skeleton, tensors:dict):
@@ -52,17 +56,22 @@ def check_safetensors(path) -> Path:
     if not path.is_file(): raise FileNotFoundError(f"No weights file at {path}")
     with open(path, 'rb') as f: head = f.read(9)
     n = int.from_bytes(head[:8], 'little') if len(head) == 9 else -1
-    if head[8:9] == b'{' and 0 < n <= path.stat().st_size - 8: return path  # u64 header length, then a JSON header
+    # u64 header length, then a JSON header
+    if head[8:9] == b'{' and 0 < n <= path.stat().st_size - 8: return path
     if head[:2] == b'PK' or head[:1] == b'\x80':  # torch.save's zip, or a raw pickle stream
-        raise UnsafeWeightsError(f"{path} is a pickle / torch.save file. multidiff never unpickles weights (unpickling can run arbitrary code). "
-                                 "Convert it once, in an environment you trust: torch.load(path, weights_only=True), then safetensors.torch.save_file(...)")
-    raise UnsafeWeightsError(f"{path} is not a safetensors file (bad header); multidiff loads weights only from safetensors")
+        raise UnsafeWeightsError(f"{path} is a pickle / torch.save file. "
+                                 "multidiff never unpickles weights (unpickling can run arbitrary code). "
+                                 "Convert it once, in an environment you trust: "
+                                 "torch.load(path, weights_only=True), then safetensors.torch.save_file(...)")
+    raise UnsafeWeightsError(f"{path} is not a safetensors file (bad header); "
+                             "multidiff loads weights only from safetensors")
     return path
 
 def save_weights(state_dict:dict, path):
     "Write a state dict (name -> tensor) as safetensors, atomically."
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    save_file({k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}, str(tmp))  # clone: tied weights share storage
+    # clone: tied weights share storage
+    save_file({k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}, str(tmp))
     _fsync(tmp); os.replace(tmp, path)
 
 def load_weights(path) -> dict:
@@ -82,7 +91,8 @@ def _fsync(path):
 # %% ../../nbs/core/10_checkpoint.ipynb #7737cbbb
 def replace_dir(path, write) -> Path: # write(tmp_folder) fills the new folder
     "Write a folder atomically: `write` fills a temporary sibling, which then replaces `path`."
-    path = Path(path); tmp, old = path.with_name(path.name + '.tmp-save'), path.with_name(path.name + '.tmp-old')
+    path = Path(path)
+    tmp, old = path.with_name(path.name + '.tmp-save'), path.with_name(path.name + '.tmp-old')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
     try: write(tmp)
     except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
@@ -113,10 +123,12 @@ class CheckpointManager:
         tmp = self.root / f'.tmp-step-{step:08d}-{os.getpid()}'
         shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
         for name, obj in parts.items(): self._write_part(tmp, name, obj)
-        (tmp / 'meta.json').write_text(json.dumps({'step': step, 'parts': sorted(parts)})); _fsync(tmp / 'meta.json')
+        (tmp / 'meta.json').write_text(json.dumps({'step': step, 'parts': sorted(parts)}))
+        _fsync(tmp / 'meta.json')
         _fsync(tmp)
         final, old = self.root / f'step-{step:08d}', self.root / f'step-{step:08d}.old'
-        if final.exists():  # re-saving a step (after a resume): set the old one aside, so a complete copy exists at every moment
+        # re-saving a step (after a resume): set the old one aside, so a complete copy exists at every moment
+        if final.exists():
             shutil.rmtree(old, ignore_errors=True); os.rename(final, old)
         os.rename(tmp, final); _fsync(self.root)
         shutil.rmtree(old, ignore_errors=True)
@@ -133,15 +145,18 @@ class CheckpointManager:
     def load(self, folder=None) -> dict:
         "Load every part of a checkpoint folder (default: the latest) without pickle."
         folder = Path(folder) if folder else self.latest()
-        if folder is None: raise FileNotFoundError(f"No checkpoint under {self.root}; train first, or drop --resume")
+        if folder is None:
+            raise FileNotFoundError(f"No checkpoint under {self.root}; train first, or drop --resume")
         meta = json.loads((folder / 'meta.json').read_text())
-        return {'step': meta['step'], **{n: unflatten_tree(json.loads((folder / f'{n}.json').read_text()), load_weights(folder / f'{n}.safetensors'))
+        return {'step': meta['step'], **{n: unflatten_tree(json.loads((folder / f'{n}.json').read_text()),
+                                                           load_weights(folder / f'{n}.safetensors'))
                                          for n in meta['parts']}}
 
     def prune(self):
         "Delete all but the last `keep_last` checkpoints, and leftovers of interrupted writes."
         for p in self.root.glob('step-*.old'):
-            if (p.with_suffix('') / 'meta.json').exists(): shutil.rmtree(p, ignore_errors=True)  # its replacement is complete
+            # its replacement is complete
+            if (p.with_suffix('') / 'meta.json').exists(): shutil.rmtree(p, ignore_errors=True)
         for p in self.checkpoints()[:-self.keep_last]: shutil.rmtree(p, ignore_errors=True)
         for p in self.root.glob('.tmp-step-*'):
             if not p.name.endswith(f'-{os.getpid()}'): shutil.rmtree(p, ignore_errors=True)

@@ -21,10 +21,12 @@ class Codec(Protocol):
 # %% ../../nbs/core/07_codec.ipynb #75622104
 class NormalizeCodec:
     "Map raw values in [low, high] to [-1, 1] and back."
-    def __init__(self, low:float=0.0, high:float=1.0, clamp:bool=True): # raw range; clamp decoded values into it
+    def __init__(self, low:float=0.0, high:float=1.0,
+                 clamp:bool=True): # raw range; clamp decoded values into it
         if not high > low: raise ValueError(f"NormalizeCodec needs high > low, got low={low}, high={high}")
         self.low, self.high, self.clamp = low, high, clamp
-    def encode(self, raw:Tensor) -> Tensor: return (torch.as_tensor(raw, dtype=torch.float32) - self.low) / (self.high - self.low) * 2 - 1
+    def encode(self, raw:Tensor) -> Tensor:
+        return (torch.as_tensor(raw, dtype=torch.float32) - self.low) / (self.high - self.low) * 2 - 1
     def decode(self, state:Tensor) -> Tensor:
         raw = (state + 1) / 2 * (self.high - self.low) + self.low
         return raw.clamp(self.low, self.high) if self.clamp else raw
@@ -41,4 +43,5 @@ class VAECodec:
         z = dist.sample(generator) if self.sample_posterior else dist.mode()
         return z * self.scaling_factor
     @torch.no_grad()
-    def decode(self, state:Tensor) -> Tensor: return self.pixels.decode(self.vae.decode(state / self.scaling_factor).sample)
+    def decode(self, state:Tensor) -> Tensor:
+        return self.pixels.decode(self.vae.decode(state / self.scaling_factor).sample)

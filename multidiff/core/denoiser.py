@@ -24,21 +24,26 @@ class Denoiser(Protocol):
 TRUSTED_MODULES = ['diffusers', 'multidiff', '__main__'] # packages whose classes a saved config may name
 
 def model_spec(model:nn.Module) -> dict:
-    "The class path and JSON config of a `ConfigMixin` model: enough for `build_model` to rebuild it untrained."
+    ("The class path and JSON config of a `ConfigMixin` model: "
+     "enough for `build_model` to rebuild it untrained.")
     if not hasattr(model, 'register_to_config'):
-        raise TypeError(f"{type(model).__name__} is not a diffusers ConfigMixin model; make it ModelMixin + ConfigMixin with @register_to_config")
+        raise TypeError(f"{type(model).__name__} is not a diffusers ConfigMixin model; "
+                        "make it ModelMixin + ConfigMixin with @register_to_config")
     cls = type(model)
-    path = f'diffusers.{cls.__name__}' if getattr(diffusers, cls.__name__, None) is cls else f'{cls.__module__}.{cls.__name__}'
+    path = (f'diffusers.{cls.__name__}' if getattr(diffusers, cls.__name__, None) is cls
+            else f'{cls.__module__}.{cls.__name__}')
     return {'class': path, 'config': {k: v for k, v in model.config.items() if not k.startswith('_')}}
 
 def build_model(spec:dict) -> nn.Module:
     "An untrained model from a `model_spec` (classes from diffusers and multidiff only)."
     module, _, name = spec['class'].rpartition('.')
     if module.split('.')[0] not in TRUSTED_MODULES:
-        raise ValueError(f"Model class {spec['class']!r} is not from {', '.join(TRUSTED_MODULES)}: multidiff builds no other classes "
-                         "from a config (append the package to multidiff.core.denoiser.TRUSTED_MODULES if you trust it)")
+        raise ValueError(f"Model class {spec['class']!r} is not from {', '.join(TRUSTED_MODULES)}: "
+                         "multidiff builds no other classes from a config "
+                         "(append the package to multidiff.core.denoiser.TRUSTED_MODULES if you trust it)")
     cls = getattr(importlib.import_module(module), name, None)
-    if cls is None: raise ValueError(f"{module} has no class {name!r}: the config was written by another version of it")
+    if cls is None:
+        raise ValueError(f"{module} has no class {name!r}: the config was written by another version of it")
     return cls.from_config(spec['config'])
 
 def _inner(model:Optional[nn.Module], spec:Optional[dict], what:str) -> nn.Module:
@@ -52,13 +57,17 @@ class DiffusersDenoiser(ModelMixin, ConfigMixin):
     "Wrap a diffusers model (UNet2DModel, UNet1DModel, UNet2DConditionModel, ...) as a `Denoiser`."
     def __init__(self,
                  model:Optional[nn.Module]=None, # a diffusers model whose output has `.sample` ...
-                 cond_arg:Optional[str]=None, # the forward argument that receives `cond`; found from the signature if None
-                 model_spec:Optional[dict]=None): # ... or its `model_spec` (how `from_pretrained` rebuilds it)
+                 # the forward argument that receives `cond`; found from the signature if None
+                 cond_arg:Optional[str]=None,
+                 # ... or its `model_spec` (how `from_pretrained` rebuilds it)
+                 model_spec:Optional[dict]=None):
         super().__init__()
         self.model = _inner(model, model_spec, 'DiffusersDenoiser')
         params = inspect.signature(self.model.forward).parameters
-        if cond_arg is None: cond_arg = next((a for a in ('encoder_hidden_states', 'class_labels') if a in params), None)
-        elif cond_arg not in params: raise ValueError(f"{type(self.model).__name__}.forward has no argument {cond_arg!r}")
+        if cond_arg is None:
+            cond_arg = next((a for a in ('encoder_hidden_states', 'class_labels') if a in params), None)
+        elif cond_arg not in params:
+            raise ValueError(f"{type(self.model).__name__}.forward has no argument {cond_arg!r}")
         self.cond_arg = cond_arg
         self.register_to_config(cond_arg=cond_arg, model_spec=globals()['model_spec'](self.model))
 
@@ -66,13 +75,15 @@ class DiffusersDenoiser(ModelMixin, ConfigMixin):
         if cond is None: kwargs = {}
         elif isinstance(cond, dict): kwargs = cond
         elif self.cond_arg is None:
-            raise ValueError(f"{type(self.model).__name__} takes no condition; pass cond=None, or a dict of forward keyword arguments")
+            raise ValueError(f"{type(self.model).__name__} takes no condition; "
+                             "pass cond=None, or a dict of forward keyword arguments")
         else: kwargs = {self.cond_arg: cond}
         return self.model(sample, timestep, **kwargs).sample
 
 # %% ../../nbs/core/06_denoiser.ipynb #c2d1102b
 class FoldedDenoiser(ModelMixin, ConfigMixin):
-    "Run `denoiser` on the state folded by `fold` (pixel_unshuffle) and unfold its prediction: [B, C, H, W] in and out."
+    ("Run `denoiser` on the state folded by `fold` (pixel_unshuffle) and unfold its prediction: "
+     "[B, C, H, W] in and out.")
     def __init__(self, denoiser:Optional[nn.Module]=None, # works on [B, C*fold**2, H/fold, W/fold] ...
                  fold:int=2,
                  denoiser_spec:Optional[dict]=None): # ... or its `model_spec`
@@ -83,29 +94,37 @@ class FoldedDenoiser(ModelMixin, ConfigMixin):
 
     def forward(self, sample:Tensor, timestep, cond=None) -> Tensor:
         H, W = sample.shape[-2:]
-        if H % self.fold or W % self.fold: raise ValueError(f"A fold of {self.fold} needs sizes divisible by it, got {H}x{W}")
+        if H % self.fold or W % self.fold:
+            raise ValueError(f"A fold of {self.fold} needs sizes divisible by it, got {H}x{W}")
         out = self.denoiser(torch.nn.functional.pixel_unshuffle(sample, self.fold), timestep, cond)
         return torch.nn.functional.pixel_shuffle(out, self.fold)
 
 # %% ../../nbs/core/06_denoiser.ipynb #3ce8876d
 class Preconditioned(ModelMixin, ConfigMixin):
-    "EDM preconditioning of an x_0 ('sample') denoiser on a variance-preserving schedule: c_skip(σ) x_t/√ᾱ_t + c_out(σ) F(x_t, t, cond)."
+    ("EDM preconditioning of an x_0 ('sample') denoiser on a variance-preserving schedule: "
+     "c_skip(σ) x_t/√ᾱ_t + c_out(σ) F(x_t, t, cond).")
     def __init__(self, denoiser:Optional[nn.Module]=None, # F: (x_t, t, cond) -> a tensor like x_t ...
-                 sigma_data:float=0.5, # σ_d, the data's standard deviation (EDM's default for images in [-1, 1])
-                 schedule:str='cosine', num_train_timesteps:int=1000, # the scheduler's noise schedule (`noise_schedule`)
+                 # σ_d, the data's standard deviation (EDM's default for images in [-1, 1])
+                 sigma_data:float=0.5,
+                 schedule:str='cosine',
+                 num_train_timesteps:int=1000, # the scheduler's noise schedule (`noise_schedule`)
                  denoiser_spec:Optional[dict]=None): # ... or F's `model_spec`
         super().__init__()
         from multidiff.core.schedules import noise_schedule, alphas_cumprod
         if not sigma_data > 0: raise ValueError(f"sigma_data must be > 0, got {sigma_data}")
         self.denoiser, self.sigma_data = _inner(denoiser, denoiser_spec, 'Preconditioned'), float(sigma_data)
-        self.register_buffer('alphas_cumprod', alphas_cumprod(noise_schedule(schedule, num_train_timesteps)), persistent=False)
-        self.register_to_config(sigma_data=self.sigma_data, schedule=schedule, num_train_timesteps=num_train_timesteps,
+        self.register_buffer('alphas_cumprod', alphas_cumprod(noise_schedule(schedule, num_train_timesteps)),
+                             persistent=False)
+        self.register_to_config(sigma_data=self.sigma_data, schedule=schedule,
+                                num_train_timesteps=num_train_timesteps,
                                 denoiser_spec=model_spec(self.denoiser))
 
     @property
-    def precondition(self) -> dict: return {k: self.config[k] for k in ('sigma_data', 'schedule', 'num_train_timesteps')}
+    def precondition(self) -> dict:
+        return {k: self.config[k] for k in ('sigma_data', 'schedule', 'num_train_timesteps')}
 
-    def coefficients(self, timestep, ndim:int) -> tuple: # -> (c_skip / √ᾱ_t, c_out), shaped to broadcast over ndim dims
+    def coefficients(self, timestep,
+                     ndim:int) -> tuple: # -> (c_skip / √ᾱ_t, c_out), shaped to broadcast over ndim dims
         "The factors on x_t and on the network's output at `timestep`."
         t = torch.as_tensor(timestep, device=self.alphas_cumprod.device).long().reshape(-1)
         ab = self.alphas_cumprod[t].reshape(-1, *([1] * (ndim - 1)))

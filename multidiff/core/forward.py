@@ -41,7 +41,8 @@ PREDICTION_TYPES = ('epsilon', 'v_prediction', 'sample')
 def check_prediction_type(prediction_type:str) -> str:
     "Return `prediction_type` or raise an error that lists the valid ones."
     if prediction_type not in PREDICTION_TYPES:
-        raise ValueError(f"Unknown prediction_type {prediction_type!r}; valid prediction types: {', '.join(PREDICTION_TYPES)}")
+        raise ValueError(f"Unknown prediction_type {prediction_type!r}; "
+                         f"valid prediction types: {', '.join(PREDICTION_TYPES)}")
     return prediction_type
 
 def training_target(x0:Tensor, noise:Tensor, alpha_bar, prediction_type:str='epsilon') -> Tensor:

@@ -13,22 +13,26 @@ from torch import Tensor
 import diffusers
 from diffusers import SchedulerMixin
 from .schedules import SCHEDULES, noise_schedule
-from .forward import PREDICTION_TYPES, check_prediction_type, q_sample, training_target, predict_x0, expand_like
+from .forward import (PREDICTION_TYPES, check_prediction_type, q_sample, training_target,
+                                    predict_x0, expand_like)
 from .state import randn
 from .scheduler import Scheduler, StepOutput, register_scheduler
 
 # %% ../../nbs/core/04_gaussian.ipynb #f68f5161
 SAMPLERS = {'ddpm': 'DDPMScheduler', 'ddim': 'DDIMScheduler', 'dpm++': 'DPMSolverMultistepScheduler',
-            'euler': 'EulerDiscreteScheduler', 'euler_a': 'EulerAncestralDiscreteScheduler', 'heun': 'HeunDiscreteScheduler',
-            'unipc': 'UniPCMultistepScheduler', 'lms': 'LMSDiscreteScheduler', 'deis': 'DEISMultistepScheduler', 'pndm': 'PNDMScheduler'}
-_DIFFUSERS_SCHEDULE = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'cosine': 'squaredcos_cap_v2', 'sigmoid': 'sigmoid'}
+            'euler': 'EulerDiscreteScheduler', 'euler_a': 'EulerAncestralDiscreteScheduler',
+            'heun': 'HeunDiscreteScheduler', 'unipc': 'UniPCMultistepScheduler',
+            'lms': 'LMSDiscreteScheduler', 'deis': 'DEISMultistepScheduler', 'pndm': 'PNDMScheduler'}
+_DIFFUSERS_SCHEDULE = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'cosine': 'squaredcos_cap_v2',
+                       'sigmoid': 'sigmoid'}
 
 def diffusers_scheduler_class(sampler:str):
     "The diffusers scheduler class for a short name ('ddim') or a class name ('DDIMScheduler')."
     name = SAMPLERS.get(sampler, sampler)
     cls = getattr(diffusers, name, None)
     if not (inspect.isclass(cls) and issubclass(cls, SchedulerMixin)):
-        raise ValueError(f"Unknown sampler {sampler!r}; valid: {', '.join(SAMPLERS)} or any diffusers scheduler class name")
+        raise ValueError(f"Unknown sampler {sampler!r}; "
+                         f"valid: {', '.join(SAMPLERS)} or any diffusers scheduler class name")
     return cls
 
 # %% ../../nbs/core/04_gaussian.ipynb #aac7eb47
@@ -36,19 +40,23 @@ def diffusers_scheduler_class(sampler:str):
 class GaussianScheduler(Scheduler):
     "A diffusers scheduler behind multidiff's `Scheduler` contract."
     def __init__(self, scheduler:Optional[SchedulerMixin]=None, # a diffusers scheduler instance ...
-                 diffusers_class:Optional[str]=None, diffusers_config:Optional[dict]=None): # ... or its class name and config (JSON)
+                 diffusers_class:Optional[str]=None,
+                 diffusers_config:Optional[dict]=None): # ... or its class name and config (JSON)
         if scheduler is None:
-            if diffusers_class is None: raise TypeError("GaussianScheduler needs a diffusers scheduler; build one with GaussianScheduler.create('ddpm')")
+            if diffusers_class is None: raise TypeError("GaussianScheduler needs a diffusers scheduler; "
+                                                        "build one with GaussianScheduler.create('ddpm')")
             scheduler = diffusers_scheduler_class(diffusers_class).from_config(diffusers_config or {})
         if not isinstance(scheduler, SchedulerMixin) or isinstance(scheduler, Scheduler):
-            raise TypeError(f"Expected a diffusers scheduler (e.g. DDIMScheduler), got {type(scheduler).__name__}")
+            raise TypeError(f"Expected a diffusers scheduler (e.g. DDIMScheduler), "
+                            f"got {type(scheduler).__name__}")
         self.inner = scheduler
         check_prediction_type(scheduler.config.prediction_type)
         self._takes_generator = 'generator' in inspect.signature(scheduler.step).parameters
         # Stateless, timestep-indexed, first-order solvers can repeat a step after `renoise` (RePaint).
         self.supports_resampling = scheduler.order == 1 and not hasattr(scheduler, '_step_index')
         self._ready = False
-        self.register_to_config(diffusers_class=type(scheduler).__name__, diffusers_config=json.loads(scheduler.to_json_string()))
+        self.register_to_config(diffusers_class=type(scheduler).__name__,
+                                diffusers_config=json.loads(scheduler.to_json_string()))
 
     @classmethod
     def create(cls,
@@ -57,7 +65,8 @@ class GaussianScheduler(Scheduler):
                num_train_timesteps:int=1000, # T
                prediction_type:str='epsilon', # epsilon, v_prediction or sample
                zero_terminal_snr:bool=False, # rescale betas so ᾱ_T = 0 (needs a sampler that supports it)
-               **kwargs): # other diffusers scheduler arguments (beta_start, timestep_spacing, eta-free options, ...)
+               # other diffusers scheduler arguments (beta_start, timestep_spacing, eta-free options, ...)
+               **kwargs):
         "Build a diffusers scheduler by name with a multidiff noise schedule."
         scheduler_cls = diffusers_scheduler_class(sampler)
         check_prediction_type(prediction_type)
@@ -65,7 +74,8 @@ class GaussianScheduler(Scheduler):
         params = inspect.signature(scheduler_cls.__init__).parameters
         if zero_terminal_snr:
             if 'rescale_betas_zero_snr' not in params:
-                raise ValueError(f"{scheduler_cls.__name__} does not support zero_terminal_snr; use ddpm, ddim, dpm++, euler, euler_a or unipc")
+                raise ValueError(f"{scheduler_cls.__name__} does not support zero_terminal_snr; "
+                                 "use ddpm, ddim, dpm++, euler, euler_a or unipc")
             kwargs['rescale_betas_zero_snr'] = True
         kw = dict(num_train_timesteps=num_train_timesteps, prediction_type=prediction_type, **kwargs)
         try: inner = scheduler_cls(beta_schedule=_DIFFUSERS_SCHEDULE[schedule], **kw)
@@ -74,13 +84,15 @@ class GaussianScheduler(Scheduler):
         return cls(inner)
 
     def with_sampler(self, sampler:str, **overrides) -> 'GaussianScheduler':
-        "The same noise schedule and prediction type under another sampler (train with DDPM, sample with DPM-Solver++)."
+        ("The same noise schedule and prediction type under another sampler "
+         "(train with DDPM, sample with DPM-Solver++).")
         scheduler_cls = diffusers_scheduler_class(sampler)
         params = inspect.signature(scheduler_cls.__init__).parameters
         cfg = {k: v for k, v in {**self.inner.config, **overrides}.items() if k in params}
         return GaussianScheduler(scheduler_cls(**cfg))
 
-    def __repr__(self): return f"GaussianScheduler({type(self.inner).__name__}, prediction_type={self.prediction_type!r})"
+    def __repr__(self):
+        return f"GaussianScheduler({type(self.inner).__name__}, prediction_type={self.prediction_type!r})"
 
 # %% ../../nbs/core/04_gaussian.ipynb #8b3d1f64
 GaussianScheduler.prediction_type = property(lambda self: self.inner.config.prediction_type)
@@ -93,20 +105,24 @@ GaussianScheduler.timesteps = property(lambda self: self.inner.timesteps if self
 def _set_timesteps(self:GaussianScheduler, num_inference_steps:int, device=None):
     "Choose the sampling timesteps (diffusers' `set_timesteps`)."
     if not 1 <= num_inference_steps <= self.num_train_timesteps:
-        raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], got {num_inference_steps}")
+        raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], "
+                         f"got {num_inference_steps}")
     self.inner.set_timesteps(num_inference_steps, device=device)
     self._ready = True
 
 def _set_begin_index(self:GaussianScheduler, begin_index:int=0):
     if hasattr(self.inner, 'set_begin_index'): self.inner.set_begin_index(begin_index)
 
-def _step(self:GaussianScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
+def _step(self:GaussianScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None,
+          **kwargs) -> StepOutput:
     "diffusers' `step`; x_0 comes from the scheduler where it reports it, else from the VP identity."
     self.check_ready()
     if self._takes_generator: kwargs['generator'] = generator
     out = self.inner.step(model_output, timestep, sample, return_dict=True, **kwargs)
     x0 = getattr(out, 'pred_original_sample', None)
-    if x0 is None: x0 = predict_x0(model_output, sample, self.alphas_cumprod[int(timestep)].to(sample.dtype), self.prediction_type)
+    if x0 is None:
+        x0 = predict_x0(model_output, sample, self.alphas_cumprod[int(timestep)].to(sample.dtype),
+                        self.prediction_type)
     return StepOutput(out.prev_sample, x0)
 
 def _add_noise(self:GaussianScheduler, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
@@ -119,15 +135,19 @@ def _init_noise(self:GaussianScheduler, shape, generator=None, dtype=torch.float
     "x_T: standard normal noise times the sampler's `init_noise_sigma`."
     return randn(shape, generator, dtype, device) * self.inner.init_noise_sigma
 
-GaussianScheduler.set_timesteps, GaussianScheduler.set_begin_index, GaussianScheduler.step = _set_timesteps, _set_begin_index, _step
+GaussianScheduler.set_timesteps, GaussianScheduler.set_begin_index, GaussianScheduler.step = (
+    _set_timesteps, _set_begin_index, _step)
 GaussianScheduler.add_noise, GaussianScheduler.init_noise = _add_noise, _init_noise
-GaussianScheduler.scale_model_input = lambda self, sample, timestep=None: self.inner.scale_model_input(sample, timestep)
-GaussianScheduler.sample_noise = lambda self, shape, generator=None, dtype=torch.float32, device=None: randn(shape, generator, dtype, device)
+GaussianScheduler.scale_model_input = lambda self, sample, timestep=None: self.inner.scale_model_input(
+    sample, timestep)
+GaussianScheduler.sample_noise = lambda self, shape, generator=None, dtype=torch.float32, device=None: randn(
+    shape, generator, dtype, device)
 
 # %% ../../nbs/core/04_gaussian.ipynb #4d8a2c17
 def _alpha_bar(self:GaussianScheduler, t, like:Tensor) -> Tensor:
     t = torch.as_tensor(t, device=self.alphas_cumprod.device).long()
-    ab = torch.where(t < 0, torch.ones((), dtype=self.alphas_cumprod.dtype), self.alphas_cumprod[t.clamp_min(0)])
+    ab = torch.where(t < 0, torch.ones((), dtype=self.alphas_cumprod.dtype),
+                     self.alphas_cumprod[t.clamp_min(0)])
     return ab.to(like.device, like.dtype)
 
 def _renoise(self:GaussianScheduler, sample:Tensor, from_t, to_t, noise:Tensor) -> Tensor:
@@ -137,5 +157,6 @@ def _renoise(self:GaussianScheduler, sample:Tensor, from_t, to_t, noise:Tensor) 
 
 GaussianScheduler._alpha_bar, GaussianScheduler.renoise = _alpha_bar, _renoise
 GaussianScheduler.training_input = lambda self, x0, noise, t: q_sample(x0, self._alpha_bar(t, x0), noise)
-GaussianScheduler.training_target = lambda self, x0, noise, t: training_target(x0, noise, self._alpha_bar(t, x0), self.prediction_type)
+GaussianScheduler.training_target = lambda self, x0, noise, t: training_target(
+    x0, noise, self._alpha_bar(t, x0), self.prediction_type)
 GaussianScheduler.loss = lambda self, prediction, target: (prediction - target) ** 2

@@ -16,11 +16,13 @@ from .sampling import as_state_scheduler
 def drop_condition(cond:State, null_cond:State, p:float, generator=None) -> State:
     "Replace each sample's condition by `null_cond` with probability p (Ho & Salimans 2022, Alg. 1)."
     if p <= 0 or cond is None: return cond
-    if null_cond is None: raise ValueError(f"cond_dropout={p} needs `null_cond`, the value that means 'no condition'")
+    if null_cond is None:
+        raise ValueError(f"cond_dropout={p} needs `null_cond`, the value that means 'no condition'")
     n = batch_size(cond)
     drop = rand((n,), generator) < p
     def pick(c, u):
-        d, u = drop.to(c.device).view(-1, *[1] * (c.ndim - 1)), u.to(c.device, c.dtype)  # the mask and null may live on the CPU
+        # the mask and null may live on the CPU
+        d, u = drop.to(c.device).view(-1, *[1] * (c.ndim - 1)), u.to(c.device, c.dtype)
         return torch.where(d, u.expand_as(c) if u.ndim == 0 or u.shape[0] == 1 else u, c)
     return state_map(pick, cond, null_cond)
 
@@ -31,10 +33,14 @@ def diffusion_loss(denoiser:Callable, # (x_t, t, cond) -> prediction
                    cond:Optional[State]=None, null_cond:Optional[State]=None, # condition, and its null value
                    cond_dropout:float=0.0, # probability of training on the null condition (for guidance)
                    generator=None, # explicit randomness for t, noise and dropout
-                   high_noise_fraction:float=0.0, # share of t moved to the noisiest timesteps (`focus_timesteps`)
-                   mask:Optional[State]=None, # 1 where an element counts in the loss (default: all real elements)
-                   weight:Optional[Callable]=None) -> Tensor: # weight(t, ndim) -> per-sample loss weights (e.g. EDM's λ)
-    "The denoising loss on one batch: MSE to the target for Gaussian entries, cross-entropy for categorical ones."
+                   # share of t moved to the noisiest timesteps (`focus_timesteps`)
+                   high_noise_fraction:float=0.0,
+                   # 1 where an element counts in the loss (default: all real elements)
+                   mask:Optional[State]=None,
+                   # weight(t, ndim) -> per-sample loss weights (e.g. EDM's λ)
+                   weight:Optional[Callable]=None) -> Tensor:
+    ("The denoising loss on one batch: MSE to the target for Gaussian entries, "
+     "cross-entropy for categorical ones.")
     sched = as_state_scheduler(scheduler)
     xt, t, target = sched.training_example(x0, generator, high_noise_fraction)
     pred = denoiser(xt, t, drop_condition(cond, null_cond, cond_dropout, generator))

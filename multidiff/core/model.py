@@ -27,15 +27,18 @@ class DiffusionModel(nn.Module):
                  scheduler, # the training scheduler (sampling may swap the solver)
                  null_cond=None, # the 'no condition' value, for condition dropout and guidance
                  cond_dropout:float=0.0, # share of training samples that see `null_cond`
-                 high_noise_fraction:float=0.0): # share of training timesteps moved to the noisiest 50, where few-step sampling starts
+                 # share of training timesteps moved to the noisiest 50, where few-step sampling starts
+                 high_noise_fraction:float=0.0):
         super().__init__()
-        self.denoiser, self.scheduler, self.cond_dropout = denoiser, as_state_scheduler(scheduler), cond_dropout
+        self.denoiser, self.scheduler, self.cond_dropout = (
+            denoiser, as_state_scheduler(scheduler), cond_dropout)
         self.high_noise_fraction = high_noise_fraction
         self.null_cond = None if null_cond is None else torch.as_tensor(null_cond)
 
     def forward(self, batch, generator=None) -> Tensor:
         x0, cond = split_batch(batch)
-        return diffusion_loss(self.denoiser, self.scheduler, x0, cond, self.null_cond, self.cond_dropout, generator, self.high_noise_fraction)
+        return diffusion_loss(self.denoiser, self.scheduler, x0, cond, self.null_cond, self.cond_dropout,
+                              generator, self.high_noise_fraction)
 
     def sample(self, shape=None, sampler:Optional[str]=None, **kwargs):
         "Generate with the core loop; `sampler` swaps the solver (e.g. 'dpm++') keeping the noise schedule."

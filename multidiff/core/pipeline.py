@@ -29,22 +29,28 @@ def shipped_dir() -> Path:
 def shipped_names() -> list:
     "Names of the shipped pipeline checkpoints."
     root = shipped_dir()
-    return sorted(p.name for p in root.iterdir() if (p / 'model_index.json').exists()) if root.exists() else []
+    return (sorted(p.name for p in root.iterdir() if (p / 'model_index.json').exists())
+            if root.exists() else [])
 
 def resolve_pretrained(name_or_path) -> Path: # a folder, or the name of a shipped checkpoint
-    "The pipeline folder for a path or a shipped name, checked to be a pipeline folder without pickled weights."
+    ("The pipeline folder for a path or a shipped name, "
+     "checked to be a pipeline folder without pickled weights.")
     path = Path(name_or_path)
-    if not path.exists() and (shipped_dir() / str(name_or_path)).exists(): path = shipped_dir() / str(name_or_path)
+    if not path.exists() and (shipped_dir() / str(name_or_path)).exists():
+        path = shipped_dir() / str(name_or_path)
     if not path.is_dir():
         raise FileNotFoundError(f"No pipeline folder or shipped checkpoint {str(name_or_path)!r} "
-                                f"(shipped: {', '.join(shipped_names()) or 'none'}); pass a folder written by save_pretrained")
+                                f"(shipped: {', '.join(shipped_names()) or 'none'}); "
+                                "pass a folder written by save_pretrained")
     if not (path / 'model_index.json').exists():
-        hint = "a training run: use from_run(run_dir)" if (path / 'checkpoints').is_dir() else "write one with pipe.save_pretrained(dir)"
+        hint = ("a training run: use from_run(run_dir)" if (path / 'checkpoints').is_dir()
+                else "write one with pipe.save_pretrained(dir)")
         raise FileNotFoundError(f"{path} has no model_index.json: not a pipeline folder ({hint})")
     pickled = sorted(str(p.relative_to(path)) for p in path.rglob('*') if p.suffix in _PICKLED)
     if pickled:
-        raise UnsafeWeightsError(f"{path} holds pickled weights ({', '.join(pickled)}); multidiff loads safetensors only "
-                                 "(convert them once where you trust them: torch.load(..., weights_only=True), then save_pretrained)")
+        raise UnsafeWeightsError(f"{path} holds pickled weights ({', '.join(pickled)}); "
+                                 "multidiff loads safetensors only (convert them once where you trust them: "
+                                 "torch.load(..., weights_only=True), then save_pretrained)")
     return path
 
 def pipeline_class_name(path) -> str:
@@ -53,7 +59,8 @@ def pipeline_class_name(path) -> str:
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e009
 class MultidiffPipeline(DiffusionPipeline):
-    "The base of multidiff's pipelines: diffusers' layout and API, shipped names, safetensors only, atomic saves."
+    ("The base of multidiff's pipelines: diffusers' layout and API, shipped names, safetensors only, "
+     "atomic saves.")
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, # a pipeline folder or a shipped name
                         **kwargs): # diffusers' `from_pretrained` options (torch_dtype, ...)
@@ -61,7 +68,8 @@ class MultidiffPipeline(DiffusionPipeline):
         path = resolve_pretrained(pretrained_model_name_or_path)
         name = pipeline_class_name(path)
         if cls is not MultidiffPipeline and name != cls.__name__:
-            raise ValueError(f"{path} holds a {name}, not a {cls.__name__}: load it with {name}.from_pretrained")
+            raise ValueError(f"{path} holds a {name}, not a {cls.__name__}: "
+                             f"load it with {name}.from_pretrained")
         target = cls if cls is not MultidiffPipeline else _pipeline_class(name)
         kwargs.setdefault('use_safetensors', True)
         return DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
@@ -79,19 +87,24 @@ def _pipeline_class(name:str):
         try: cls = getattr(importlib.import_module(module), name, None)
         except ImportError: continue
         if cls is not None: return cls
-    raise ValueError(f"{name} is not a multidiff pipeline class (known modules: {', '.join(PIPELINE_MODULES)})")
+    raise ValueError(f"{name} is not a multidiff pipeline class "
+                     f"(known modules: {', '.join(PIPELINE_MODULES)})")
 
-PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline', 'multidiff.audio.pipeline',
-                    'multidiff.video.pipeline', 'multidiff.molecules.pipeline'] # where `MultidiffPipeline.from_pretrained` looks
+# where `MultidiffPipeline.from_pretrained` looks
+PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline',
+                    'multidiff.audio.pipeline', 'multidiff.video.pipeline', 'multidiff.molecules.pipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e011
-def progress_for(self:MultidiffPipeline, progress:Optional[bool]=None) -> Union[bool, Callable]: # None: the pipeline's bar config
+def progress_for(self:MultidiffPipeline,
+                 progress:Optional[bool]=None) -> Union[bool, Callable]: # None: the pipeline's bar config
     "What the core loop's `progress` should be: the pipeline's `progress_bar`, or off."
     if progress is False: return False
     return self.progress_bar
 
-def step_callback(self:MultidiffPipeline, callback_on_step_end:Optional[Callable]=None) -> Optional[Callable]:
-    "Adapt diffusers' `callback_on_step_end(pipe, i, t, callback_kwargs) -> dict` to the core loop's callback."
+def step_callback(self:MultidiffPipeline,
+                  callback_on_step_end:Optional[Callable]=None) -> Optional[Callable]:
+    ("Adapt diffusers' `callback_on_step_end(pipe, i, t, callback_kwargs) -> dict` "
+     "to the core loop's callback.")
     if callback_on_step_end is None: return None
     def callback(i, t, x, x0):
         out = callback_on_step_end(self, i, t, {'latents': x, 'pred_original_sample': x0})
@@ -109,7 +122,8 @@ def from_run(cls, run_dir, # a training run's folder (`model/`, `checkpoints/`)
     from multidiff.core.trainer import load_checkpoint_weights
     run_dir = Path(run_dir)
     if not (run_dir / 'model' / 'model_index.json').exists():
-        raise FileNotFoundError(f"{run_dir} has no model/model_index.json: not a multidiff training run folder")
+        raise FileNotFoundError(f"{run_dir} has no model/model_index.json: "
+                                "not a multidiff training run folder")
     model = cls.from_pretrained(run_dir / 'model', **kwargs).to_model()
     return load_checkpoint_weights(model, run_dir, checkpoint, ema).eval().to_pipeline()
 
@@ -129,32 +143,43 @@ class StatePipeline(MultidiffPipeline):
     "Sample any denoiser + scheduler with the core loop."
     def __init__(self, denoiser:nn.Module, scheduler, # a ModelMixin denoiser; its training scheduler
                  null_cond:Optional[list]=None, # the 'no condition' value (for guidance)
-                 cond_dropout:float=0.0, high_noise_fraction:float=0.0): # training settings, kept for `to_model`
+                 # training settings, kept for `to_model`
+                 cond_dropout:float=0.0, high_noise_fraction:float=0.0):
         super().__init__()
         self.register_modules(denoiser=denoiser, scheduler=scheduler)
-        self.register_to_config(null_cond=null_cond, cond_dropout=cond_dropout, high_noise_fraction=high_noise_fraction)
+        self.register_to_config(null_cond=null_cond, cond_dropout=cond_dropout,
+                                high_noise_fraction=high_noise_fraction)
 
     def to_model(self) -> nn.Module:
         from multidiff.core.model import DiffusionModel
         c = self.config
-        return DiffusionModel(self.denoiser, self.scheduler, c.null_cond, c.cond_dropout, c.high_noise_fraction)
+        return DiffusionModel(self.denoiser, self.scheduler, c.null_cond, c.cond_dropout,
+                              c.high_noise_fraction)
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e016
 @torch.no_grad()
 def _state_call(self:StatePipeline, shape, # the state's shape, batch first
-                num_inference_steps:int=50, guidance_scale:float=1.0, # guidance needs `cond` and the config's null_cond
-                generator=None, seed:Optional[int]=None, # a generator (or one per sample); or seed: sample i uses seed + i
-                cond=None, sampler:Optional[str]=None, # the condition; a solver to swap in ('ddim', 'dpm++', ...)
-                output_type:str='pt', return_dict:bool=True, # states are tensors ('pt') or numpy arrays ('np')
-                callback_on_step_end:Optional[Callable]=None, **sample_kwargs): # core `sample` options (init, known, ...)
+                # guidance needs `cond` and the config's null_cond
+                num_inference_steps:int=50, guidance_scale:float=1.0,
+                # a generator (or one per sample); or seed: sample i uses seed + i
+                generator=None, seed:Optional[int]=None,
+                # the condition; a solver to swap in ('ddim', 'dpm++', ...)
+                cond=None, sampler:Optional[str]=None,
+                # states are tensors ('pt') or numpy arrays ('np')
+                output_type:str='pt', return_dict:bool=True,
+                # core `sample` options (init, known, ...)
+                callback_on_step_end:Optional[Callable]=None, **sample_kwargs):
     "Generate states with the core loop."
-    if output_type not in ('pt', 'np'): raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
+    if output_type not in ('pt', 'np'):
+        raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
     sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
     null = self.config.null_cond
-    x = sample(self.denoiser, sched, shape, num_steps=num_inference_steps, generator=generator, seed=seed, cond=cond,
-               null_cond=None if null is None else torch.as_tensor(null), guidance_scale=guidance_scale,
-               progress=self.progress_for(), callback=self.step_callback(callback_on_step_end), **sample_kwargs)
-    if output_type == 'np': x = x.cpu().numpy() if isinstance(x, Tensor) else {k: v.cpu().numpy() for k, v in x.items()}
+    x = sample(self.denoiser, sched, shape, num_steps=num_inference_steps, generator=generator, seed=seed,
+               cond=cond, null_cond=None if null is None else torch.as_tensor(null),
+               guidance_scale=guidance_scale, progress=self.progress_for(),
+               callback=self.step_callback(callback_on_step_end), **sample_kwargs)
+    if output_type == 'np':
+        x = x.cpu().numpy() if isinstance(x, Tensor) else {k: v.cpu().numpy() for k, v in x.items()}
     return StateOutput(states=x) if return_dict else (x,)
 
 StatePipeline.__call__ = _state_call

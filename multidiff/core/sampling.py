@@ -19,28 +19,35 @@ from .gaussian import GaussianScheduler
 def as_state_scheduler(scheduler) -> StateScheduler:
     "Accept a `StateScheduler`, a multidiff `Scheduler`, or a bare diffusers scheduler."
     if isinstance(scheduler, StateScheduler): return scheduler
-    if isinstance(scheduler, SchedulerMixin) and not isinstance(scheduler, Scheduler): scheduler = GaussianScheduler(scheduler)
+    if isinstance(scheduler, SchedulerMixin) and not isinstance(scheduler, Scheduler):
+        scheduler = GaussianScheduler(scheduler)
     if isinstance(scheduler, (Scheduler, dict)): return StateScheduler(scheduler)
-    raise TypeError(f"Expected a scheduler, got {type(scheduler).__name__}; build one with GaussianScheduler.create('ddim') or CategoricalScheduler(...)")
+    raise TypeError(f"Expected a scheduler, got {type(scheduler).__name__}; "
+                    "build one with GaussianScheduler.create('ddim') or CategoricalScheduler(...)")
 
 # %% ../../nbs/core/08_sampling.ipynb #a305b1ba
 def _batch_like(c, n:int):
     "Expand a batch-1 or scalar condition to `n` samples."
-    return state_map(lambda v: v.expand(n, *v.shape[1:]) if v.ndim and v.shape[0] == 1 else (v.expand(n) if not v.ndim else v), c)
+    return state_map(lambda v: v.expand(n, *v.shape[1:]) if v.ndim and v.shape[0] == 1
+                     else (v.expand(n) if not v.ndim else v), c)
 
-def guided_prediction(denoiser, x:State, t:Tensor, cond=None, null_cond=None, guidance_scale:float=1.0) -> State:
+def guided_prediction(denoiser, x:State, t:Tensor, cond=None, null_cond=None,
+                      guidance_scale:float=1.0) -> State:
     "The denoiser's prediction at x, with classifier-free guidance when `guidance_scale` != 1."
     if guidance_scale == 1.0 or null_cond is None: return denoiser(x, t, cond)
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
-    if guidance_scale == 0.0: return denoiser(x, t, state_map(lambda u: u.to(t.device), _batch_like(null_cond, n)))
+    if guidance_scale == 0.0:
+        return denoiser(x, t, state_map(lambda u: u.to(t.device), _batch_like(null_cond, n)))
     both = denoiser(state_map(lambda v: torch.cat([v, v]), x), torch.cat([t, t]),
-                    state_map(lambda c, u: torch.cat([c, u.to(c.device, c.dtype)]), cond, _batch_like(null_cond, n)))
+                    state_map(lambda c, u: torch.cat([c, u.to(c.device, c.dtype)]), cond,
+                              _batch_like(null_cond, n)))
     return state_map(lambda p: p[n:] + guidance_scale * (p[:n] - p[n:]), both)
 
 # %% ../../nbs/core/08_sampling.ipynb #07a1d5ab
 def _check_known(known, known_mask, x):
     if known is None: return None
-    if known_mask is None: raise ValueError("`known` needs `known_mask` (1 where the known values are kept, 0 where they are generated)")
+    if known_mask is None: raise ValueError("`known` needs `known_mask` "
+                                            "(1 where the known values are kept, 0 where they are generated)")
     if isinstance(x, Tensor): return check_mask_fits(known_mask, x)
     extra = set(known_mask) - set(x)
     if extra: raise KeyError(f"known_mask names entries {sorted(extra)} that the state lacks ({sorted(x)})")
@@ -60,59 +67,81 @@ def _start(sched, shape, num_steps, gen, dtype, carry, init, strength, device):
     sched.set_timesteps(num_steps, device=device)
     timesteps = sched.timesteps
     if init is None: return timesteps, sched.init_noise(shape, gen, dtype, carry, device=device)
-    # img2img as in diffusers: run the last round(strength * num_steps) steps, starting from init noised to that level
+    # img2img as in diffusers: run the last round(strength * num_steps) steps,
+    # starting from init noised to that level
     begin = (num_steps - max(1, round(num_steps * strength))) * sched.order
     timesteps = timesteps[begin:]; sched.set_begin_index(begin)
     return timesteps, sched.add_noise(init, sched.sample_noise(init, gen), timesteps[:1])
 
 def _finite(x:State) -> bool:
-    "Whether every entry is finite: a sum is finite iff its terms are (barring overflow, which the full check then reports)."
-    return all(bool(torch.isfinite(v.sum())) for v in (x.values() if isinstance(x, dict) else [x]) if v.is_floating_point())
+    ("Whether every entry is finite: a sum is finite iff its terms are "
+     "(barring overflow, which the full check then reports).")
+    return all(bool(torch.isfinite(v.sum())) for v in (x.values() if isinstance(x, dict) else [x])
+               if v.is_floating_point())
 
-def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, known, mask, resample, progress, callback, check, step_kwargs, noise_known=True):
+def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, known, mask, resample, progress,
+         callback, check, step_kwargs, noise_known=True):
     "The reverse chain over `timesteps` from state `x`."
     level = lambda t: t if noise_known else -1  # -1: clean
     if known is not None: x = impose_known(sched, x, known, mask, level(timesteps[0]), gen)
-    if check and known is not None: check_finite(x, "the starting state (check `known`)")  # pure noise is finite by construction: no full pass over it
+    # pure noise is finite by construction: no full pass over it
+    if check and known is not None: check_finite(x, "the starting state (check `known`)")
     n = (x if isinstance(x, Tensor) else next(iter(x.values()))).shape[0]
     bar = progress(timesteps) if callable(progress) else tqdm(timesteps, disable=not progress, leave=False)
     for i, t in enumerate(bar):
         tb = t.expand(n)
         for r in range(resample):
-            pred = guided_prediction(denoiser, sched.scale_model_input(x, t), tb, cond, null_cond, guidance_scale)
+            pred = guided_prediction(denoiser, sched.scale_model_input(x, t), tb, cond, null_cond,
+                                     guidance_scale)
             x_prev, x0 = sched.step(pred, t, x, generator=gen, **step_kwargs)
-            if check and not _finite(x_prev):  # one check per step on the hot path; on failure, find the culprit
+            # one check per step on the hot path; on failure, find the culprit
+            if check and not _finite(x_prev):
                 check_finite(pred, f"the denoiser's prediction at step {i} (t={int(t)})")
                 check_finite(x_prev, f"the state after step {i} (t={int(t)})")
-            if known is not None: x_prev = impose_known(sched, x_prev, known, mask, level(sched.previous_timestep(t)), gen)
-            if r < resample - 1: x = sched.renoise(x_prev, sched.previous_timestep(t), t, sched.sample_noise(x_prev, gen))
+            if known is not None:
+                x_prev = impose_known(sched, x_prev, known, mask, level(sched.previous_timestep(t)), gen)
+            if r < resample - 1:
+                x = sched.renoise(x_prev, sched.previous_timestep(t), t, sched.sample_noise(x_prev, gen))
         x = x_prev
         if callback is not None:
-            new = callback(i, t, x, x0)  # a callback may return a replacement state (diffusers' callback_on_step_end)
+            # a callback may return a replacement state (diffusers' callback_on_step_end)
+            new = callback(i, t, x, x0)
             if new is not None: x = new
     return x
 
 # %% ../../nbs/core/08_sampling.ipynb #35331ec9
-def _shape_n(shape): return shape[0] if isinstance(shape, (tuple, list, torch.Size)) else next(iter(shape.values()))[0]
-def _resize(shape, n): return (n, *shape[1:]) if isinstance(shape, (tuple, list, torch.Size)) else {k: (n, *v[1:]) for k, v in shape.items()}
-def _rows(s, a, b): return None if s is None else state_map(lambda v: v[a:b] if v.ndim and v.shape[0] > 1 else v, s)
-def _meta(shape): return torch.empty(shape, device='meta') if isinstance(shape, (tuple, list, torch.Size)) else {k: torch.empty(v, device='meta') for k, v in shape.items()}
+def _shape_n(shape):
+    return shape[0] if isinstance(shape, (tuple, list, torch.Size)) else next(iter(shape.values()))[0]
+def _resize(shape, n):
+    return ((n, *shape[1:]) if isinstance(shape, (tuple, list, torch.Size))
+            else {k: (n, *v[1:]) for k, v in shape.items()})
+def _rows(s, a, b):
+    return None if s is None else state_map(lambda v: v[a:b] if v.ndim and v.shape[0] > 1 else v, s)
+def _meta(shape):
+    return (torch.empty(shape, device='meta') if isinstance(shape, (tuple, list, torch.Size))
+            else {k: torch.empty(v, device='meta') for k, v in shape.items()})
 def _mask_rows(mask, shape, a, b):
-    "Chunk a mask along the batch only where it has the state's full rank and batch size (else it broadcasts)."
+    ("Chunk a mask along the batch only where it has the state's full rank and batch size "
+     "(else it broadcasts).")
     if mask is None: return None
     full = _meta(shape)
     cut = lambda m, x: m[a:b] if m.ndim == x.ndim and m.shape[0] == x.shape[0] else m
     return cut(mask, full) if isinstance(mask, Tensor) else {k: cut(m, full[k]) for k, m in mask.items()}
 
 def _validate(sched, shape, init, strength, guidance_scale, null_cond, resample):
-    if shape is None and init is None: raise ValueError("Give `shape` (the state's shape, batch first) or `init` (a state to start from)")
+    if shape is None and init is None:
+        raise ValueError("Give `shape` (the state's shape, batch first) or `init` (a state to start from)")
     if guidance_scale != 1.0 and null_cond is None:
-        raise ValueError(f"guidance_scale={guidance_scale} needs `null_cond`, the condition that means 'no condition' (e.g. a null class id); or use guidance_scale=1")
+        raise ValueError(f"guidance_scale={guidance_scale} needs `null_cond`, "
+                         "the condition that means 'no condition' (e.g. a null class id); "
+                         "or use guidance_scale=1")
     if not 0 < strength <= 1: raise ValueError(f"strength must be in (0, 1], got {strength}")
-    if strength < 1 and init is None: raise ValueError(f"strength={strength} needs `init`, the state to start from")
+    if strength < 1 and init is None:
+        raise ValueError(f"strength={strength} needs `init`, the state to start from")
     if resample < 1: raise ValueError(f"resample must be >= 1, got {resample}")
     if resample > 1 and not sched.supports_resampling:
-        raise ValueError("resample > 1 needs a stateless first-order sampler (ddpm, ddim, categorical); multistep and σ-space samplers keep a history that repeating a step would corrupt")
+        raise ValueError("resample > 1 needs a stateless first-order sampler (ddpm, ddim, categorical); "
+                         "multistep and σ-space samplers keep a history that repeating a step would corrupt")
 
 # %% ../../nbs/core/08_sampling.ipynb #100a729b
 @torch.inference_mode()
@@ -121,34 +150,48 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
            shape=None, # the state's shape, batch first (a dict of shapes for a structured state)
            num_steps:int=50, # sampling steps
            generator=None, # one torch.Generator (shared stream) or a list, one per sample
-           seed:Optional[int]=None, # alternative to `generator`: sample i uses seed + i, whatever the chunking
+           # alternative to `generator`: sample i uses seed + i, whatever the chunking
+           seed:Optional[int]=None,
            cond=None, null_cond=None, # the condition, and the 'no condition' value for guidance
            guidance_scale:float=1.0, # classifier-free guidance scale s (1 = no guidance)
-           init:Optional[State]=None, strength:float=1.0, # partial-noise start (img2img): start from `init` noised to `strength`
-           known:Optional[State]=None, known_mask:Optional[State]=None, # masked generation: keep `known` where the mask is 1
+           # partial-noise start (img2img): start from `init` noised to `strength`
+           init:Optional[State]=None, strength:float=1.0,
+           # masked generation: keep `known` where the mask is 1
+           known:Optional[State]=None, known_mask:Optional[State]=None,
            resample:int=1, # RePaint resampling: repeat each step this many times
-           noise_known:bool=True, # noise `known` to each step's level (RePaint); False keeps it clean: exact for absorbing (masked) diffusion, whose revealed entries are clean
+           # noise `known` to each step's level (RePaint); False keeps it clean: exact for absorbing diffusion
+           noise_known:bool=True,
            carry:Optional[dict]=None, # state entries that are not diffused (e.g. a node mask)
            batch_size:Optional[int]=None, # chunk size for batches larger than memory
-           progress:Union[bool, Callable]=True, # a tqdm bar, or a function wrapping the timesteps (a pipeline's `progress_bar`)
-           callback:Optional[Callable]=None, # callback(i, t, x_t, x0_pred) after each step; it may return a new x_t
-           check:bool=True, # check for NaN/inf after every step (on a GPU this syncs once per step; check=False skips it)
-           dtype=torch.float32, device=None, # the state's dtype and device (default: the denoiser's parameters' device)
+           # a tqdm bar, or a function wrapping the timesteps (a pipeline's `progress_bar`)
+           progress:Union[bool, Callable]=True,
+           # callback(i, t, x_t, x0_pred) after each step; it may return a new x_t
+           callback:Optional[Callable]=None,
+           # check for NaN/inf after every step (on a GPU this syncs once per step; check=False skips it)
+           check:bool=True,
+           # the state's dtype and device (default: the denoiser's parameters' device)
+           dtype=torch.float32, device=None,
            **step_kwargs) -> State: # extra `step` arguments (eta, ...)
     "Generate a batch of states by running the reverse diffusion chain."
     sched = as_state_scheduler(scheduler)
-    if device is None: device = next((p.device for p in denoiser.parameters()), None) if isinstance(denoiser, torch.nn.Module) else None
+    if device is None:
+        device = (next((p.device for p in denoiser.parameters()), None)
+                  if isinstance(denoiser, torch.nn.Module) else None)
     _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
     if check and init is not None: check_finite(init, "the starting state (check `init`)")
-    if init is not None and shape is None: shape = state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor) else {k: tuple(v.shape) for k, v in init.items()}
+    if init is not None and shape is None:
+        shape = (state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor)
+                 else {k: tuple(v.shape) for k, v in init.items()})
     n = _shape_n(shape)
     _check_known(known, known_mask, _meta(shape))  # fail before any work if the mask does not fit
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]
     size, outs = batch_size or n, []
     for a in range(0, n, size):
         b = min(n, a + size); gen = slice_generators(generator, a, b)
-        timesteps, x = _start(sched, _resize(shape, b - a), num_steps, gen, dtype, _rows(carry, a, b), _rows(init, a, b), strength, device)
+        timesteps, x = _start(sched, _resize(shape, b - a), num_steps, gen, dtype, _rows(carry, a, b),
+                              _rows(init, a, b), strength, device)
         mask = _check_known(_rows(known, a, b), _mask_rows(known_mask, shape, a, b), x)
         outs.append(_run(denoiser, sched, x, timesteps, gen, _rows(cond, a, b), null_cond, guidance_scale,
-                         _rows(known, a, b), mask, resample, progress, callback, check, step_kwargs, noise_known))
+                         _rows(known, a, b), mask, resample, progress, callback, check, step_kwargs,
+                         noise_known))
     return outs[0] if len(outs) == 1 else state_map(lambda *vs: torch.cat(vs), outs[0], *outs[1:])

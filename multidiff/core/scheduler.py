@@ -33,16 +33,22 @@ class Scheduler(SchedulerMixin, ConfigMixin):
     init_noise_sigma:float = 1.0 # the prior's scale: x_T = init_noise_sigma * noise
     prediction_type:str = 'epsilon'
     order:int = 1 # model calls per step of the solver (diffusers' meaning)
-    supports_resampling:bool = False # whether `renoise` + repeating a step is valid (stateless, timestep-indexed)
+    # whether `renoise` + repeating a step is valid (stateless, timestep-indexed)
+    supports_resampling:bool = False
     timesteps:Optional[Tensor] = None # set by `set_timesteps`, descending
 
     def set_timesteps(self, num_inference_steps:int, device=None): raise NotImplementedError
-    def set_begin_index(self, begin_index:int=0): "Start sampling at `timesteps[begin_index]` (partial-noise starts)."
-    def step(self, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput: raise NotImplementedError
-    def add_noise(self, original_samples:Tensor, noise:Tensor, timesteps:Tensor) -> Tensor: raise NotImplementedError
+    def set_begin_index(self, begin_index:int=0):
+        "Start sampling at `timesteps[begin_index]` (partial-noise starts)."
+    def step(self, model_output:Tensor, timestep, sample:Tensor, generator=None, **kwargs) -> StepOutput:
+        raise NotImplementedError
+    def add_noise(self, original_samples:Tensor, noise:Tensor, timesteps:Tensor) -> Tensor:
+        raise NotImplementedError
     def scale_model_input(self, sample:Tensor, timestep=None) -> Tensor: return sample
-    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: raise NotImplementedError
-    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor: raise NotImplementedError
+    def sample_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+        raise NotImplementedError
+    def init_noise(self, shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
+        raise NotImplementedError
     def training_input(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: raise NotImplementedError
     def training_target(self, x0:Tensor, noise:Tensor, t:Tensor) -> Tensor: raise NotImplementedError
     def loss(self, prediction:Tensor, target:Tensor) -> Tensor: raise NotImplementedError
@@ -51,40 +57,47 @@ class Scheduler(SchedulerMixin, ConfigMixin):
         "The config as a plain dict that names its class (the form `StateScheduler` nests)."
         cfg = getattr(self, '_internal_dict', None) or {}  # a scheduler that registered no config has none
         return {'_class_name': type(self).__name__, **{k: v for k, v in cfg.items() if not k.startswith('_')}}
-
     @property
     def num_train_timesteps(self) -> int: raise NotImplementedError
 
     def sample_train_timesteps(self, n:int, generator=None, device=None) -> Tensor:
         "Uniform training timesteps in [0, T); `generator` may be a list, one per sample."
         if isinstance(generator, (list, tuple)):
-            if len(generator) != n: raise ValueError(f"Got {len(generator)} generators for a batch of {n}; pass one per sample")
-            return torch.cat([torch.randint(0, self.num_train_timesteps, (1,), generator=g) for g in generator]).to(device)
+            if len(generator) != n:
+                raise ValueError(f"Got {len(generator)} generators for a batch of {n}; pass one per sample")
+            return torch.cat([torch.randint(0, self.num_train_timesteps, (1,), generator=g)
+                              for g in generator]).to(device)
         return torch.randint(0, self.num_train_timesteps, (n,), generator=generator, device=device)
 
     def check_ready(self):
         "Raise a clear error if `set_timesteps` has not been called."
         if self.timesteps is None:
-            raise RuntimeError(f"{type(self).__name__}.step() called before set_timesteps(): call scheduler.set_timesteps(num_inference_steps) first")
+            raise RuntimeError(f"{type(self).__name__}.step() called before set_timesteps(): "
+                               "call scheduler.set_timesteps(num_inference_steps) first")
 
     def previous_timestep(self, timestep) -> int:
         "The timestep after `timestep` in `self.timesteps`, or -1 (clean data) after the last."
         self.check_ready()
-        if getattr(self, '_ts_cache', (None,))[0] is not self.timesteps:  # one host copy per schedule, not per step
+        # one host copy per schedule, not per step
+        if getattr(self, '_ts_cache', (None,))[0] is not self.timesteps:
             self._ts_cache = (self.timesteps, self.timesteps.tolist())
         ts, t = self._ts_cache[1], int(timestep)
-        if t not in ts: raise ValueError(f"Timestep {t} is not in this scheduler's timesteps {ts[:4]}...; pass one of `scheduler.timesteps`")
+        if t not in ts: raise ValueError(f"Timestep {t} is not in this scheduler's timesteps {ts[:4]}...; "
+                                         "pass one of `scheduler.timesteps`")
         i = len(ts) - 1 - ts[::-1].index(t)  # last occurrence: second-order solvers repeat timesteps
         return ts[i + 1] if i + 1 < len(ts) else -1
 
 # %% ../../nbs/core/03_scheduler.ipynb #10b6f6f4
 def focus_timesteps(t:Tensor, # uniform integer timesteps in [0, T)
-                    num_train_timesteps:int, fraction:float, # share of draws moved to the noisiest `top` timesteps
+                    num_train_timesteps:int,
+                    fraction:float, # share of draws moved to the noisiest `top` timesteps
                     top:int=50) -> Tensor:
-    "Remap uniform draws so that `fraction` of them fall in the `top` noisiest timesteps and the rest stay uniform over all."
+    ("Remap uniform draws so that `fraction` of them fall in the `top` noisiest timesteps "
+     "and the rest stay uniform over all.")
     if not 0 <= fraction < 1: raise ValueError(f"fraction must be in [0, 1), got {fraction}")
     if fraction == 0: return t
-    T = num_train_timesteps; u = t.double() / T  # uniform in [0, 1): below `fraction` picks the top band, above it the full range
+    # uniform in [0, 1): below `fraction` picks the top band, above it the full range
+    T = num_train_timesteps; u = t.double() / T
     high = (T - 1 - (u / fraction * min(top, T)).floor()).clamp(0, T - 1)
     rest = ((u - fraction) / (1 - fraction) * T).floor().clamp(0, T - 1)
     return torch.where(u < fraction, high, rest).long()
@@ -95,8 +108,9 @@ SCHEDULER_CLASSES = {}
 def register_scheduler(cls):
     "Class decorator: make `cls` loadable by `load_scheduler` from its `to_config()`."
     old = SCHEDULER_CLASSES.get(cls.__name__)
-    # a notebook re-running a library class's definition (module '__main__') must not replace the library's class for the whole
-    # process: objects loaded later would fail isinstance checks against the library class (seen when nbdev_test runs notebooks in one worker)
+    # a notebook re-running a library class's definition (module '__main__') must not replace the library's
+    # class for the whole process: objects loaded later would fail isinstance checks against the library class
+    # (seen when nbdev_test runs notebooks in one worker)
     if old is not None and cls.__module__ == '__main__' and old.__module__ != '__main__': return cls
     SCHEDULER_CLASSES[cls.__name__] = cls
     return cls
@@ -105,7 +119,8 @@ def scheduler_from_config(cfg:dict, where:str='config') -> 'Scheduler': # where:
     "Rebuild a registered scheduler from a config dict that names its class (`_class_name`)."
     name = cfg.get('_class_name')
     if name not in SCHEDULER_CLASSES:
-        raise ValueError(f"{where} names scheduler class {name!r}; known classes: {', '.join(sorted(SCHEDULER_CLASSES))} "
+        raise ValueError(f"{where} names scheduler class {name!r}; "
+                         f"known classes: {', '.join(sorted(SCHEDULER_CLASSES))} "
                          "(import the module that defines it)")
     return SCHEDULER_CLASSES[name].from_config(cfg)
 
@@ -118,46 +133,61 @@ def load_scheduler(path) -> 'Scheduler':
 _SINGLE = '_'
 
 def _spec_config(spec:dict) -> dict:
-    return {k: {'mask': c.mask, 'mask_dims': list(c.mask_dims), 'symmetric': list(c.symmetric) if c.symmetric else None,
+    return {k: {'mask': c.mask, 'mask_dims': list(c.mask_dims),
+                'symmetric': list(c.symmetric) if c.symmetric else None,
                 'zero_diagonal': c.zero_diagonal} for k, c in spec.items()}
 
 def _spec_from_config(cfg:dict) -> dict:
     return {k: c if isinstance(c, Component) else
-            Component(c['mask'], tuple(c['mask_dims']), tuple(c['symmetric']) if c['symmetric'] else None, c.get('zero_diagonal', False))
+            Component(c['mask'], tuple(c['mask_dims']), tuple(c['symmetric']) if c['symmetric'] else None,
+                      c.get('zero_diagonal', False))
             for k, c in cfg.items()}
 
 class StateScheduler(SchedulerMixin, ConfigMixin):
-    "Runs one scheduler per diffused entry of a structured state (or one on a plain tensor) behind the `Scheduler` contract."
+    ("Runs one scheduler per diffused entry of a structured state (or one on a plain tensor) "
+     "behind the `Scheduler` contract.")
     config_name = 'scheduler_config.json'
     def __init__(self,
-                 schedulers:Union[Scheduler, dict], # a scheduler for a plain tensor, or {entry name: scheduler or its config}
-                 spec:Optional[dict]=None, # {entry name: `Component` (or its config)} for padding and symmetry
+                 # a scheduler for a plain tensor, or {entry name: scheduler or its config}
+                 schedulers:Union[Scheduler, dict],
+                 # {entry name: `Component` (or its config)} for padding and symmetry
+                 spec:Optional[dict]=None,
                  loss_weights:Optional[dict]=None, # {entry name: weight} in the training loss (default 1)
                  single:Optional[bool]=None): # only with configs: whether the state is one plain tensor
         if isinstance(schedulers, dict):  # configs (from JSON) become schedulers through the registry
-            schedulers = {k: scheduler_from_config(s, f"entry {k!r}") if isinstance(s, dict) else s for k, s in schedulers.items()}
+            schedulers = {k: scheduler_from_config(s, f"entry {k!r}") if isinstance(s, dict) else s
+                          for k, s in schedulers.items()}
             if single: schedulers = schedulers[_SINGLE]
         self.single = isinstance(schedulers, Scheduler)
         self.schedulers = {_SINGLE: schedulers} if self.single else dict(schedulers)
         bad = [k for k, s in self.schedulers.items() if not isinstance(s, Scheduler)]
-        if bad: raise TypeError(f"Entries {bad} are not multidiff Schedulers; wrap a diffusers scheduler with GaussianScheduler(...)")
+        if bad: raise TypeError(f"Entries {bad} are not multidiff Schedulers; "
+                                "wrap a diffusers scheduler with GaussianScheduler(...)")
         self.spec, self.loss_weights = _spec_from_config(spec or {}), dict(loss_weights or {})
         self.timesteps = None
-        self.register_to_config(schedulers={k: s.to_config() for k, s in self.schedulers.items()}, spec=_spec_config(self.spec),
-                                 loss_weights=self.loss_weights, single=self.single)
+        self.register_to_config(schedulers={k: s.to_config() for k, s in self.schedulers.items()},
+                                spec=_spec_config(self.spec), loss_weights=self.loss_weights,
+                                single=self.single)
 
-    def to_config(self) -> dict: return {'_class_name': 'StateScheduler', **{k: v for k, v in self.config.items() if not k.startswith('_')}}
+    def to_config(self) -> dict:
+        return {'_class_name': 'StateScheduler',
+                **{k: v for k, v in self.config.items() if not k.startswith('_')}}
 
 # %% ../../nbs/core/03_scheduler.ipynb #5b1e7f20
 def single_scheduler(self:StateScheduler) -> Scheduler:
     "The one scheduler of a single-tensor state."
-    if not self.single: raise ValueError(f"This scheduler diffuses entries {sorted(self.schedulers)}, not one tensor; use .schedulers[name]")
+    if not self.single:
+        raise ValueError(f"This scheduler diffuses entries {sorted(self.schedulers)}, not one tensor; "
+                         "use .schedulers[name]")
     return self.schedulers[_SINGLE]
 
-def with_sampler(self:StateScheduler, sampler:str, # a sampler name ('ddim', 'dpm++', ...) for every Gaussian entry
-                 **overrides) -> StateScheduler: # diffusers scheduler options, e.g. timestep_spacing='trailing'
+def with_sampler(self:StateScheduler,
+                 sampler:str, # a sampler name ('ddim', 'dpm++', ...) for every Gaussian entry
+                 # diffusers scheduler options, e.g. timestep_spacing='trailing'
+                 **overrides) -> StateScheduler:
     "A copy whose Gaussian entries use `sampler`; other entries (categorical) are kept."
-    swap = {k: s.with_sampler(sampler, **overrides) if hasattr(s, 'with_sampler') else s for k, s in self.schedulers.items()}
+    swap = {k: s.with_sampler(sampler, **overrides) if hasattr(s, 'with_sampler') else s
+            for k, s in self.schedulers.items()}
     if all(a is b for a, b in zip(swap.values(), self.schedulers.values())):
         raise ValueError(f"No entry of this scheduler is Gaussian: sampler={sampler!r} has nothing to swap")
     return StateScheduler(swap[_SINGLE] if self.single else swap, self.spec, self.loss_weights)
@@ -169,15 +199,18 @@ StateScheduler.with_sampler = with_sampler
 def _in(self:StateScheduler, state):
     if self.single:
         if not isinstance(state, Tensor):
-            raise TypeError(f"This scheduler diffuses a single tensor, got {type(state).__name__}; pass {{name: scheduler}} for dict states")
+            raise TypeError(f"This scheduler diffuses a single tensor, got {type(state).__name__}; "
+                            "pass {name: scheduler} for dict states")
         return {_SINGLE: state}
     if not isinstance(state, dict):
-        raise TypeError(f"This scheduler diffuses entries {sorted(self.schedulers)}; pass the state as a dict, got {type(state).__name__}")
+        raise TypeError(f"This scheduler diffuses entries {sorted(self.schedulers)}; "
+                        f"pass the state as a dict, got {type(state).__name__}")
     missing = set(self.schedulers) - set(state)
     if missing: raise KeyError(f"State lacks the diffused entries {sorted(missing)} (it has {sorted(state)})")
     return state
 
-def _out(self:StateScheduler, state): return state[_SINGLE] if self.single else finalize(state, self.spec, keys=self.schedulers)
+def _out(self:StateScheduler, state):
+    return state[_SINGLE] if self.single else finalize(state, self.spec, keys=self.schedulers)
 
 def _map(self:StateScheduler, fn, state, *others):
     "Apply fn(scheduler, entry, *matching entries) to each diffused entry; carried entries pass through."
@@ -188,31 +221,39 @@ def _map(self:StateScheduler, fn, state, *others):
 
 def _num_train_timesteps(self:StateScheduler):
     ns = {s.num_train_timesteps for s in self.schedulers.values()}
-    if len(ns) != 1: raise ValueError(f"Entry schedulers disagree on num_train_timesteps {sorted(ns)}; build them with the same T")
+    if len(ns) != 1: raise ValueError(f"Entry schedulers disagree on num_train_timesteps {sorted(ns)}; "
+                                      "build them with the same T")
     return ns.pop()
 
 StateScheduler._in, StateScheduler._out, StateScheduler._map = _in, _out, _map
-StateScheduler.prediction_type = property(lambda self: {k: s.prediction_type for k, s in self.schedulers.items()})
-StateScheduler.supports_resampling = property(lambda self: all(s.supports_resampling for s in self.schedulers.values()))
+StateScheduler.prediction_type = property(lambda self: {
+    k: s.prediction_type for k, s in self.schedulers.items()})
+StateScheduler.supports_resampling = property(lambda self: all(
+    s.supports_resampling for s in self.schedulers.values()))
 StateScheduler.order = property(lambda self: max(s.order for s in self.schedulers.values()))
-StateScheduler.init_noise_sigma = property(lambda self: max(float(s.init_noise_sigma) for s in self.schedulers.values()))
+StateScheduler.init_noise_sigma = property(lambda self: max(
+    float(s.init_noise_sigma) for s in self.schedulers.values()))
 StateScheduler.num_train_timesteps = property(_num_train_timesteps)
 
 # %% ../../nbs/core/03_scheduler.ipynb #3f6a8c19
 def set_timesteps(self:StateScheduler, num_inference_steps:int, device=None):
     "Set every entry's timesteps; they must agree."
     ts = []
-    for s in self.schedulers.values(): s.set_timesteps(num_inference_steps, device=device); ts.append(s.timesteps)
+    for s in self.schedulers.values():
+        s.set_timesteps(num_inference_steps, device=device); ts.append(s.timesteps)
     if any(t.shape != ts[0].shape or not torch.equal(t.cpu().long(), ts[0].cpu().long()) for t in ts[1:]):
-        raise ValueError("Entry schedulers produced different timesteps; give them the same num_train_timesteps and timestep_spacing")
+        raise ValueError("Entry schedulers produced different timesteps; "
+                         "give them the same num_train_timesteps and timestep_spacing")
     self.timesteps = ts[0]
 
 def set_begin_index(self:StateScheduler, begin_index:int=0):
     for s in self.schedulers.values(): s.set_begin_index(begin_index)
 
-def previous_timestep(self:StateScheduler, t): return next(iter(self.schedulers.values())).previous_timestep(t)
+def previous_timestep(self:StateScheduler, t):
+    return next(iter(self.schedulers.values())).previous_timestep(t)
 
-def step(self:StateScheduler, model_output:State, timestep, sample:State, generator=None, **kwargs) -> StepOutput:
+def step(self:StateScheduler, model_output:State, timestep, sample:State, generator=None,
+         **kwargs) -> StepOutput:
     "One reverse step on every diffused entry; returns (x_{t-1}, predicted x_0) as states."
     mo, st = (model_output, sample) if not self.single else ({_SINGLE: model_output}, {_SINGLE: sample})
     self._in(sample)
@@ -221,19 +262,27 @@ def step(self:StateScheduler, model_output:State, timestep, sample:State, genera
         prev[k], x0[k] = s.step(mo[k], timestep, st[k], generator=generator, **kwargs)
     return StepOutput(self._out(prev), self._out(x0))
 
-def init_noise(self:StateScheduler, shapes, generator=None, dtype=torch.float32, carry:Optional[dict]=None, device=None) -> State:
-    "x_T: each entry drawn from its scheduler's prior; `carry` holds entries not diffused (e.g. the node mask)."
+def init_noise(self:StateScheduler, shapes, generator=None, dtype=torch.float32, carry:Optional[dict]=None,
+               device=None) -> State:
+    ("x_T: each entry drawn from its scheduler's prior; "
+     "`carry` holds entries not diffused (e.g. the node mask).")
     if self.single: return self.schedulers[_SINGLE].init_noise(shapes, generator, dtype=dtype, device=device)
     state = dict(carry or {})
-    for k, s in self.schedulers.items(): state[k] = s.init_noise(shapes[k], generator, dtype=dtype, device=device)
+    for k, s in self.schedulers.items():
+        state[k] = s.init_noise(shapes[k], generator, dtype=dtype, device=device)
     return self._out(state)
 
-for f in (set_timesteps, set_begin_index, previous_timestep, step, init_noise): setattr(StateScheduler, f.__name__, f)
-StateScheduler.scale_model_input = lambda self, sample, timestep: self._map(lambda s, x: s.scale_model_input(x, timestep), sample)
-StateScheduler.add_noise = lambda self, x0, noise, t: self._map(lambda s, x, n: s.add_noise(x, n, t), x0, noise)
-StateScheduler.renoise = lambda self, sample, from_t, to_t, noise: self._map(lambda s, x, n: s.renoise(x, from_t, to_t, n), sample, noise)
+for f in (set_timesteps, set_begin_index, previous_timestep, step, init_noise):
+    setattr(StateScheduler, f.__name__, f)
+StateScheduler.scale_model_input = lambda self, sample, timestep: self._map(
+    lambda s, x: s.scale_model_input(x, timestep), sample)
+StateScheduler.add_noise = lambda self, x0, noise, t: self._map(
+    lambda s, x, n: s.add_noise(x, n, t), x0, noise)
+StateScheduler.renoise = lambda self, sample, from_t, to_t, noise: self._map(
+    lambda s, x, n: s.renoise(x, from_t, to_t, n), sample, noise)
+# each entry's kind: Gaussian ε, Gumbel, ...
 StateScheduler.sample_noise = lambda self, like, generator=None: self._map(
-    lambda s, x: s.sample_noise(x.shape, generator, dtype=x.dtype, device=x.device), like)  # each entry's kind: Gaussian ε, Gumbel, ...
+    lambda s, x: s.sample_noise(x.shape, generator, dtype=x.dtype, device=x.device), like)
 
 # %% ../../nbs/core/03_scheduler.ipynb #7e0b2c55
 def training_example(self:StateScheduler, x0:State, generator=None,
@@ -241,8 +290,8 @@ def training_example(self:StateScheduler, x0:State, generator=None,
     "Draw t and noise for a clean batch; returns (model input x_t, t, target)."
     st = self._in(x0)
     first, like = next(iter(self.schedulers.values())), next(iter(st.values()))
-    t = focus_timesteps(first.sample_train_timesteps(like.shape[0], generator, device=like.device), first.num_train_timesteps,
-                        high_noise_fraction)
+    t = focus_timesteps(first.sample_train_timesteps(like.shape[0], generator, device=like.device),
+                        first.num_train_timesteps, high_noise_fraction)
     noise = self.sample_noise(x0, generator)
     xt = self._map(lambda s, x, n: s.training_input(x, n, t), x0, noise)
     target = self._map(lambda s, x, n: s.training_target(x, n, t), x0, noise)
@@ -256,7 +305,8 @@ def _entry_loss(elem:Tensor, mask:Optional[Tensor], weight) -> Tensor:
     return (elem * mask).sum() / mask.expand_as(elem).sum().clamp_min(1)
 
 def loss(self:StateScheduler, prediction:State, target:State, state:Optional[State]=None,
-         mask:Optional[State]=None, # 1 where an element counts (e.g. the frames to generate), per entry for dict states
+         # 1 where an element counts (e.g. the frames to generate), per entry for dict states
+         mask:Optional[State]=None,
          weight:Optional[State]=None) -> Tensor: # per-element (broadcast) weights, e.g. EDM's λ(t)
     "Weighted sum over entries of each entry's loss, averaged over real (unpadded, unmasked) elements."
     pr, tg = (prediction, target) if not self.single else ({_SINGLE: prediction}, {_SINGLE: target})

@@ -24,11 +24,14 @@ def noise_schedule(
 ) -> Tensor: # float32 betas, shape [T]
     "The betas β_1..β_T of a named noise schedule."
     if num_timesteps < 1: raise ValueError(f"num_timesteps must be >= 1, got {num_timesteps}")
-    if name == 'linear': betas = torch.linspace(beta_start, beta_end, num_timesteps, dtype=torch.float32)  # DDPM, Ho et al. 2020
+    if name == 'linear':  # DDPM, Ho et al. 2020
+        betas = torch.linspace(beta_start, beta_end, num_timesteps, dtype=torch.float32)
     elif name == 'scaled_linear':  # latent diffusion: linear in sqrt(β)
         betas = torch.linspace(beta_start**0.5, beta_end**0.5, num_timesteps, dtype=torch.float32) ** 2
-    elif name == 'cosine': betas = betas_for_alpha_bar(num_timesteps, max_beta, alpha_transform_type='cosine')  # N&D eq. 17
-    elif name == 'sigmoid': betas = torch.sigmoid(torch.linspace(-6, 6, num_timesteps)) * (beta_end - beta_start) + beta_start  # GeoDiff
+    elif name == 'cosine':  # N&D eq. 17
+        betas = betas_for_alpha_bar(num_timesteps, max_beta, alpha_transform_type='cosine')
+    elif name == 'sigmoid':  # GeoDiff
+        betas = torch.sigmoid(torch.linspace(-6, 6, num_timesteps)) * (beta_end - beta_start) + beta_start
     else: raise ValueError(f"Unknown noise schedule {name!r}; valid schedules: {', '.join(SCHEDULES)}")
     return rescale_zero_terminal_snr(betas) if zero_terminal_snr else betas
 
@@ -54,6 +57,7 @@ def plot_schedules(names=SCHEDULES, num_timesteps:int=1000, zero_terminal_snr:bo
     for n in names:
         ab = alphas_cumprod(noise_schedule(n, num_timesteps, zero_terminal_snr=zero_terminal_snr))
         ax1.plot(t, ab, label=n); ax2.plot(t, log_snr(ab.clamp(1e-12, 1 - 1e-7)), label=n)
-    ax1.set(xlabel='t', ylabel='ᾱ_t', title='signal kept'); ax2.set(xlabel='t', ylabel='log SNR', title='log signal-to-noise')
+    ax1.set(xlabel='t', ylabel='ᾱ_t', title='signal kept')
+    ax2.set(xlabel='t', ylabel='log SNR', title='log signal-to-noise')
     ax1.legend(); fig.tight_layout()
     return fig

@@ -17,14 +17,16 @@ from diffusers.utils.torch_utils import randn_tensor
 State = Union[Tensor, dict]
 
 def state_map(fn:Callable, state:State, *others:State, keys=None) -> State:
-    "Apply `fn` to each tensor of `state` (and the matching ones of `others`); `keys` limits which entries (others pass through)."
+    ("Apply `fn` to each tensor of `state` (and the matching ones of `others`); "
+     "`keys` limits which entries (others pass through).")
     if isinstance(state, Tensor): return fn(state, *others)
     return {k: (fn(v, *(o[k] for o in others)) if keys is None or k in keys else v) for k, v in state.items()}
 
 def batch_size(state:State) -> int:
     "The size of the batch dimension, checked to agree across entries."
     sizes = {v.shape[0] for v in (state.values() if isinstance(state, dict) else [state])}
-    if len(sizes) != 1: raise ValueError(f"State entries disagree on the batch size: {sorted(sizes)}; every tensor needs batch dim 0 of the same size")
+    if len(sizes) != 1: raise ValueError(f"State entries disagree on the batch size: {sorted(sizes)}; "
+                                         "every tensor needs batch dim 0 of the same size")
     return sizes.pop()
 
 # %% ../../nbs/core/02_state.ipynb #1e43df29
@@ -34,12 +36,15 @@ class Component:
     mask:Optional[str]=None # name of the state entry that holds this tensor's padding mask [B, N] (1 = real)
     mask_dims:tuple=(1,) # dims of this tensor indexed by the mask; (1, 2) masks both ends of an edge
     symmetric:Optional[tuple]=None # a pair of dims kept symmetric, e.g. (1, 2) for undirected edges
-    zero_diagonal:bool=False # zero the diagonal of the `symmetric` dims (no self-loops), in noise and samples alike
+    # zero the diagonal of the `symmetric` dims (no self-loops), in noise and samples alike
+    zero_diagonal:bool=False
 
 def padding_mask(state:dict, comp:Component, like:Tensor) -> Optional[Tensor]:
     "The 0/1 mask for `like` broadcastable against it, from `comp.mask`'s entry, or None if unpadded."
     if comp.mask is None: return None
-    if comp.mask not in state: raise KeyError(f"Padding mask {comp.mask!r} is missing from the state (entries: {sorted(state)}); add it to the state")
+    if comp.mask not in state:
+        raise KeyError(f"Padding mask {comp.mask!r} is missing from the state (entries: {sorted(state)}); "
+                       "add it to the state")
     m, out = state[comp.mask].to(like.dtype), None
     for d in comp.mask_dims:  # outer product over the masked dims: edge (i, j) is real iff both nodes are
         shape = [m.shape[0]] + [1] * (like.ndim - 1); shape[d] = m.shape[1]
@@ -62,9 +67,11 @@ def finalize(state:State, spec:Optional[dict]=None, keys=None) -> State:
         v = out[k]
         if comp.symmetric: v = symmetrize(v, comp.symmetric)
         if comp.zero_diagonal:
-            if not comp.symmetric: raise ValueError("zero_diagonal needs `symmetric` to name the pair of dims")
+            if not comp.symmetric:
+                raise ValueError("zero_diagonal needs `symmetric` to name the pair of dims")
             n = v.shape[comp.symmetric[0]]
-            eye = torch.eye(n, dtype=v.dtype, device=v.device).reshape([n if d in comp.symmetric else 1 for d in range(v.ndim)])
+            eye = torch.eye(n, dtype=v.dtype, device=v.device).reshape(
+                [n if d in comp.symmetric else 1 for d in range(v.ndim)])
             v = v * (1 - eye)
         m = padding_mask(state, comp, v)
         out[k] = v if m is None else v * m
@@ -78,8 +85,11 @@ def randn(shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
 def rand(shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
     "Uniform [0, 1) noise from `generator` (one, or a list with one per sample)."
     if isinstance(generator, (list, tuple)):
-        if len(generator) != shape[0]: raise ValueError(f"Got {len(generator)} generators for a batch of {shape[0]}; pass one per sample")
-        return torch.cat([torch.rand((1, *shape[1:]), generator=g, dtype=dtype, device=device) for g in generator])
+        if len(generator) != shape[0]:
+            raise ValueError(f"Got {len(generator)} generators for a batch of {shape[0]}; "
+                             "pass one per sample")
+        return torch.cat([torch.rand((1, *shape[1:]), generator=g, dtype=dtype, device=device)
+                          for g in generator])
     return torch.rand(tuple(shape), generator=generator, dtype=dtype, device=device)
 
 def slice_generators(generator, start:int, stop:int):
@@ -93,14 +103,18 @@ def check_finite(state:State, what:str) -> State:
     for k, v in items:
         if v.is_floating_point() and not torch.isfinite(v).all():
             name = '' if k is None else f" (entry {k!r})"
-            raise FloatingPointError(f"NaN or inf in {what}{name}: check the model's weights and inputs, or lower the learning rate")
+            raise FloatingPointError(f"NaN or inf in {what}{name}: check the model's weights and inputs, "
+                                     "or lower the learning rate")
     return state
 
 def check_mask_fits(mask:Tensor, x:Tensor, name:str='state') -> Tensor:
     "Return `mask` as a float tensor if it broadcasts to `x`'s shape, else raise with both shapes."
     try: torch.broadcast_shapes(mask.shape, x.shape)
-    except RuntimeError: raise ValueError(f"Mask of shape {tuple(mask.shape)} does not fit the {name} of shape {tuple(x.shape)}; "
-                                          "give a mask of the same shape, or one that broadcasts to it (size-1 dims)") from None
+    except RuntimeError:
+        raise ValueError(f"Mask of shape {tuple(mask.shape)} does not fit the {name} "
+                         f"of shape {tuple(x.shape)}; give a mask of the same shape, "
+                         "or one that broadcasts to it (size-1 dims)") from None
     if torch.broadcast_shapes(mask.shape, x.shape) != x.shape:
-        raise ValueError(f"Mask of shape {tuple(mask.shape)} is larger than the {name} of shape {tuple(x.shape)}")
+        raise ValueError(f"Mask of shape {tuple(mask.shape)} is larger than the {name} "
+                         f"of shape {tuple(x.shape)}")
     return mask.to(x.dtype)

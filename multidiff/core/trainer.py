@@ -53,24 +53,32 @@ class TrainConfig:
 
     def check(self, world:int=1):
         "Raise if the numbers cannot work together."
-        if self.steps < 1 or self.lr <= 0: raise ValueError(f"steps must be >= 1 and lr > 0 (got steps={self.steps}, lr={self.lr})")
+        if self.steps < 1 or self.lr <= 0:
+            raise ValueError(f"steps must be >= 1 and lr > 0 (got steps={self.steps}, lr={self.lr})")
         if self.batch_size % (world * self.grad_accum):
-            raise ValueError(f"batch_size={self.batch_size} must be divisible by processes x grad_accum = {world} x {self.grad_accum}")
-        if self.mixed_precision not in ('no', 'fp16', 'bf16'): raise ValueError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
+            raise ValueError(f"batch_size={self.batch_size} must be divisible by processes x grad_accum = "
+                             f"{world} x {self.grad_accum}")
+        if self.mixed_precision not in ('no', 'fp16', 'bf16'):
+            raise ValueError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
         return self
 
 # %% ../../nbs/core/12_trainer.ipynb #9d53d4ec
-def _len(data): return len(next(iter(data.values()))) if isinstance(data, dict) else len(data[0]) if isinstance(data, (tuple, list)) else len(data)
+def _len(data):
+    return (len(next(iter(data.values()))) if isinstance(data, dict)
+            else len(data[0]) if isinstance(data, (tuple, list)) else len(data))
 
 class BatchStream:
     "Deterministic batches from indexable data (a tensor, a tuple/dict of tensors, or a Dataset)."
     def __init__(self, data, seed:int=0, collate:Optional[Callable]=None):
-        self.data, self.seed, self.n, self.collate = data, seed, _len(data), collate or torch.utils.data.default_collate
+        self.data, self.seed, self.n, self.collate = (
+            data, seed, _len(data), collate or torch.utils.data.default_collate)
         if self.n == 0: raise ValueError("The training data is empty")
         self._perm = (None, None)
 
     def permutation(self, epoch:int) -> Tensor:
-        if self._perm[0] != epoch: self._perm = (epoch, torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)))
+        if self._perm[0] != epoch:
+            self._perm = (epoch, torch.randperm(
+                self.n, generator=torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)))
         return self._perm[1]
 
     def indices(self, pos:int, count:int) -> Tensor:
@@ -90,7 +98,8 @@ class BatchStream:
 
 def sample_generators(seed:int, start:int, count:int) -> list:
     "One generator per global sample position (a fixed odd-constant hash keeps streams apart)."
-    return [torch.Generator().manual_seed((seed * 0x9E3779B97F4A7C15 + p) % 2**63) for p in range(start, start + count)]
+    return [torch.Generator().manual_seed((seed * 0x9E3779B97F4A7C15 + p) % 2**63)
+            for p in range(start, start + count)]
 
 # %% ../../nbs/core/12_trainer.ipynb #89b2e44d
 class TrainingDiverged(RuntimeError): "Too many consecutive NaN/inf losses."
@@ -108,16 +117,19 @@ class Trainer:
                  data, # a tensor, tuple/dict of tensors, or an indexable Dataset
                  config:Optional[TrainConfig]=None,
                  out_dir='runs/train', # checkpoints/, log.csv, tb/, final/
-                 callbacks:tuple=(), # fn(trainer) called every `eval_every` steps and at the end, with EMA weights swapped in
+                 # fn(trainer) called every `eval_every` steps and at the end, with EMA weights swapped in
+                 callbacks:tuple=(),
                  collate:Optional[Callable]=None, accelerator:Optional[Accelerator]=None):
         self.config, self.out_dir, self.callbacks = config or TrainConfig(), Path(out_dir), list(callbacks)
         cfg = self.config
-        # cpu=True on machines without an accelerator: without it Accelerate ignores torchrun's world there and each
-        # worker would train alone (it only sets up gloo / MULTI_CPU when told the run is on CPU)
-        self.acc = accelerator or Accelerator(mixed_precision=cfg.mixed_precision, cpu=not torch.accelerator.is_available())
+        # cpu=True on machines without an accelerator: without it Accelerate ignores torchrun's world there
+        # and each worker would train alone (it only sets up gloo / MULTI_CPU when told the run is on CPU)
+        self.acc = accelerator or Accelerator(mixed_precision=cfg.mixed_precision,
+                                              cpu=not torch.accelerator.is_available())
         cfg.check(self.acc.num_processes)
         if cfg.mixed_precision != 'no' and self.acc.device.type == 'cpu':
-            warnings.warn(f"mixed_precision={cfg.mixed_precision!r} on a CPU: bf16/fp16 matmuls are slower than fp32 on many CPUs; use 'no' there")
+            warnings.warn(f"mixed_precision={cfg.mixed_precision!r} on a CPU: "
+                          "bf16/fp16 matmuls are slower than fp32 on many CPUs; use 'no' there")
         self.stream = BatchStream(data, cfg.seed, collate)
         self.raw_model = model
         self._takes_generator = 'generator' in inspect.signature(model.forward).parameters
@@ -134,7 +146,8 @@ def _micro_loss(self:Trainer, start:int, count:int):
     idx = self.stream.indices(start, count)
     batch = _to(self.stream.batch(idx), self.acc.device)
     with self.acc.autocast():
-        if self._takes_generator: return self.model(batch, generator=sample_generators(self.config.seed, start, count))
+        if self._takes_generator:
+            return self.model(batch, generator=sample_generators(self.config.seed, start, count))
         return self.model(batch)
 
 def _any_bad(self:Trainer, loss:Tensor) -> bool:
@@ -155,7 +168,8 @@ def train_step(self:Trainer) -> Optional[float]:
             self.acc.backward(loss / cfg.grad_accum)
         losses.append(loss.detach())
     self.pos += cfg.batch_size
-    self.grad_norm = float(self.acc.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)) if cfg.grad_clip > 0 else float('nan')
+    self.grad_norm = (float(self.acc.clip_grad_norm_(self.model.parameters(), cfg.grad_clip))
+                      if cfg.grad_clip > 0 else float('nan'))
     self.optimizer.step(); self.lr_scheduler.step(); self.optimizer.zero_grad(set_to_none=True)
     if self.ema is not None: self.ema.step(self.raw_model.parameters())
     self.step += 1; self.bad_in_row = 0
@@ -168,25 +182,31 @@ def _skip(self:Trainer):
     self.skipped += 1; self.bad_in_row += 1
     if self.bad_in_row >= self.config.max_bad_steps:
         last = self.ckpts.latest()
-        raise TrainingDiverged(f"Training stopped at step {self.step}: {self.bad_in_row} steps in a row had a NaN/inf loss ({self.skipped} skipped in all). "
-                               f"The last good checkpoint is {last or 'none (no checkpoint was written yet)'}. "
-                               "Lower the learning rate, keep gradient clipping on (grad_clip), or check the data for NaN.")
+        raise TrainingDiverged(f"Training stopped at step {self.step}: {self.bad_in_row} steps in a row "
+                               f"had a NaN/inf loss ({self.skipped} skipped in all). "
+                               "The last good checkpoint is "
+                               f"{last or 'none (no checkpoint was written yet)'}. "
+                               "Lower the learning rate, keep gradient clipping on (grad_clip), "
+                               "or check the data for NaN.")
     return None
 
 Trainer.train_step = train_step
 
 # %% ../../nbs/core/12_trainer.ipynb #c430bb6d
-def _rng_state(): return {'torch': torch.get_rng_state(), 'python': random.getstate(), 'numpy': list(np.random.get_state())}
+def _rng_state():
+    return {'torch': torch.get_rng_state(), 'python': random.getstate(), 'numpy': list(np.random.get_state())}
 def _set_rng_state(s):
     torch.set_rng_state(s['torch'])
     v, internal, gauss = s['python']; random.setstate((v, tuple(internal), gauss))
-    name, keys, pos, has_gauss, cached = s['numpy']; np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    name, keys, pos, has_gauss, cached = s['numpy']
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
 
 def state_parts(self:Trainer) -> dict:
     "Everything a resume needs, as nested tensors and JSON values."
-    parts = {'model': self.raw_model.state_dict(), 'optimizer': self.optimizer.state_dict(), 'lr_scheduler': self.lr_scheduler.state_dict(),
-             'trainer': {'step': self.step, 'pos': self.pos, 'skipped': self.skipped, 'bad_in_row': self.bad_in_row,
-                         'config': asdict(self.config), 'rng': _rng_state()}}
+    parts = {'model': self.raw_model.state_dict(), 'optimizer': self.optimizer.state_dict(),
+             'lr_scheduler': self.lr_scheduler.state_dict(),
+             'trainer': {'step': self.step, 'pos': self.pos, 'skipped': self.skipped,
+                         'bad_in_row': self.bad_in_row, 'config': asdict(self.config), 'rng': _rng_state()}}
     if self.ema is not None: parts['ema'] = self.ema.state_dict()
     return parts
 
@@ -216,8 +236,9 @@ def log(self:Trainer, loss:Optional[float], lr:float):
     if self.step % self.config.log_every and self.step != self.config.steps: return None
     now = time.perf_counter(); dt = now - (self._log_t or now)
     n = len(self._log_losses) or 1
-    row = {'step': self.step, 'loss': float(np.mean(self._log_losses)) if self._log_losses else float('nan'), 'lr': lr,
-           'grad_norm': getattr(self, 'grad_norm', float('nan')), 'samples_per_s': n * self.config.batch_size / dt if dt else float('nan'),
+    row = {'step': self.step, 'loss': float(np.mean(self._log_losses)) if self._log_losses else float('nan'),
+           'lr': lr, 'grad_norm': getattr(self, 'grad_norm', float('nan')),
+           'samples_per_s': n * self.config.batch_size / dt if dt else float('nan'),
            'skipped': self.skipped}
     self._log_t, self._log_losses, self.last_log = now, [], row
     if self.acc.is_main_process:
@@ -261,15 +282,18 @@ def _interrupted(self:Trainer) -> bool:
     return bool(self.acc.reduce(flag, 'max').item()) if self.acc.num_processes > 1 else self._interrupted
 
 def fit(self:Trainer, resume=False, until:Optional[int]=None) -> 'Trainer':
-    "Train to `config.steps` (resuming from the latest checkpoint if `resume`); `until` or Ctrl-C stops early with a checkpoint."
+    ("Train to `config.steps` (resuming from the latest checkpoint if `resume`); "
+     "`until` or Ctrl-C stops early with a checkpoint.")
     cfg = self.config
     self.out_dir.mkdir(parents=True, exist_ok=True)
     if resume: self.resume(None if resume is True else resume)
     elif self.ckpts.latest() is not None:  # never train over an earlier run's checkpoints by accident
-        raise FileExistsError(f"{self.out_dir} already holds checkpoints (latest: {self.ckpts.latest().name}); "
+        raise FileExistsError(f"{self.out_dir} already holds checkpoints "
+                              f"(latest: {self.ckpts.latest().name}); "
                               "resume them with resume=True (CLI: --resume), or train into a new folder")
     self.model.train()
-    bar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.acc.is_main_process), dynamic_ncols=True)
+    bar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.acc.is_main_process),
+               dynamic_ncols=True)
     self._log_t = time.perf_counter()
     with _stop_signals(self):
         while self.step < min(until or cfg.steps, cfg.steps) and not _interrupted(self):
@@ -281,11 +305,16 @@ def fit(self:Trainer, resume=False, until:Optional[int]=None) -> 'Trainer':
     bar.close()
     if self.step % cfg.ckpt_every: self.save_checkpoint()
     if self.step < cfg.steps:  # stopped early: the checkpoint above is where a resume starts
-        if self._interrupted and self.acc.is_main_process: print(f"Interrupted at step {self.step}: checkpoint saved in {self.ckpts.latest()}; resume with resume=True (CLI: --resume)")
+        if self._interrupted and self.acc.is_main_process:
+            print(f"Interrupted at step {self.step}: checkpoint saved in {self.ckpts.latest()}; "
+                  "resume with resume=True (CLI: --resume)")
         return self
     self.run_callbacks(); self.save_final()
     return self
 
+Trainer.fit = fit
+
+# %% ../../nbs/core/12_trainer.ipynb #ee016349
 def run_callbacks(self:Trainer):
     "Call each callback with the EMA weights swapped in and the model in eval mode."
     if not self.callbacks: return
@@ -300,15 +329,18 @@ def save_final(self:Trainer, path=None) -> Path:
     if self.acc.is_main_process:
         with self.ema_weights() as m:
             if hasattr(m, 'save_pretrained'): m.save_pretrained(path)
-            else: path.mkdir(parents=True, exist_ok=True); save_weights(m.state_dict(), path / 'model.safetensors')
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                save_weights(m.state_dict(), path / 'model.safetensors')
         (path / 'train_config.json').write_text(json.dumps(asdict(self.config), indent=2))
     self.acc.wait_for_everyone()
     return path
 
-Trainer.fit, Trainer.run_callbacks, Trainer.save_final = fit, run_callbacks, save_final
+Trainer.run_callbacks, Trainer.save_final = run_callbacks, save_final
 
 # %% ../../nbs/core/12_trainer.ipynb #c017db03
-def load_checkpoint_weights(model:nn.Module, run_dir, checkpoint=None, ema:bool=True) -> nn.Module: # checkpoint: a step-* folder (default: the latest)
+def load_checkpoint_weights(model:nn.Module, run_dir, checkpoint=None,
+                            ema:bool=True) -> nn.Module: # checkpoint: a step-* folder (default: the latest)
     "Load a `Trainer` checkpoint's EMA (or raw) weights into `model`, in place."
     ck = CheckpointManager(Path(run_dir) / 'checkpoints').load(checkpoint)
     model.load_state_dict(ck['model'])
@@ -321,16 +353,22 @@ def load_checkpoint_weights(model:nn.Module, run_dir, checkpoint=None, ema:bool=
 def domain_config(steps:int, batch_size:int, lr:float, seed:int=0, progress:bool=True,
                   ckpt_every_max:int=500, # a checkpoint every steps/4 steps, clipped to [100, this]
                   **fields) -> TrainConfig: # any TrainConfig field, overriding these defaults
-    "The domain trainers' defaults: warm-up over a tenth of the run (at most 200 steps), EMA 0.999, four or more checkpoints."
-    return TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr, 'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
-                                  'ckpt_every': max(100, min(ckpt_every_max, steps // 4)), 'seed': seed, 'progress': progress, **fields})
+    ("The domain trainers' defaults: warm-up over a tenth of the run (at most 200 steps), EMA 0.999, "
+     "four or more checkpoints.")
+    return TrainConfig.from_dict({'steps': steps, 'batch_size': batch_size, 'lr': lr,
+                                  'warmup_steps': min(200, steps // 10), 'ema_decay': 0.999,
+                                  'ckpt_every': max(100, min(ckpt_every_max, steps // 4)), 'seed': seed,
+                                  'progress': progress, **fields})
 
 def train_in_folder(model:nn.Module, data, config:TrainConfig, out_dir,
-                    resume:bool=False) -> tuple: # returns (the model with its EMA weights, in eval mode; the trainer)
-    "Fit `model` in `out_dir`, first saving its untrained pipeline to `out_dir/model`, so every checkpoint can become a pipeline."
+                    # returns (the model with its EMA weights, in eval mode; the trainer)
+                    resume:bool=False) -> tuple:
+    ("Fit `model` in `out_dir`, first saving its untrained pipeline to `out_dir/model`, "
+     "so every checkpoint can become a pipeline.")
     trainer = Trainer(model, data, config, out_dir)
     path = Path(out_dir) / 'model'
-    if hasattr(model, 'to_pipeline') and trainer.acc.is_main_process and (trainer.ckpts.latest() is None or not path.exists()):
+    if (hasattr(model, 'to_pipeline') and trainer.acc.is_main_process
+            and (trainer.ckpts.latest() is None or not path.exists())):
         model.save_pretrained(path)  # a run with checkpoints keeps its folder
     trainer.fit(resume=resume)
     if trainer.ema is not None: trainer.ema.copy_to(model.parameters())

@@ -15,14 +15,15 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
-from multidiff.audio.model import AudioDiffusion, audio_pretrained, load_clips, generate_mels
+from multidiff.audio.model import load_clips
+from multidiff.audio.pipeline import AudioPipeline
 from multidiff.audio.metrics import train_classifier, predict, frechet_distance, audio_scores
-from multidiff.molecules.metrics import shared_dir
+from multidiff.core.checkpoint import shared_dir
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', default=None, help='model folder (default: the shipped multidiff/pretrained/audio_fsdd)')
+    p.add_argument('--checkpoint', default=None, help='pipeline folder (default: the shipped multidiff/pretrained/audio_fsdd)')
     p.add_argument('--per-class', type=int, default=50); p.add_argument('--steps', type=int, default=25)
     p.add_argument('--sampler', default='dpm++'); p.add_argument('--guidance-scales', default='2.0,4.0', help='comma-separated; the summary reports the one with the best accuracy')
     p.add_argument('--batch', type=int, default=50); p.add_argument('--classifier-epochs', type=int, default=30)
@@ -32,8 +33,9 @@ def main():
     torch.set_num_threads(a.threads); warnings.filterwarnings('ignore', message='Cropped')
     root = shared_dir() / 'data' / 'audio' / 'fsdd'
     if not (root / 'manifest.csv').exists(): sys.exit(f"FSDD not found at {root}: set MULTIDIFF_SHARED")
-    model = AudioDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else audio_pretrained()
-    codec = model.codec
+    pipe = AudioPipeline.from_pretrained(a.checkpoint or 'audio_fsdd')
+    pipe.set_progress_bar_config(disable=True)
+    codec, num_classes = pipe.codec, pipe.config.num_classes
     tr, te = load_clips(root, codec, 'train'), load_clips(root, codec, 'test')
     t0 = time.time(); clf = train_classifier(tr['mels'], tr['labels'], epochs=a.classifier_epochs, seed=a.seed); clf_s = time.time() - t0
     roundtrip = codec.encode(codec.decode(te['mels']))
@@ -43,27 +45,28 @@ def main():
             'frechet_train500_vs_test': frechet_distance(predict(clf, tr['mels'][sub])[1], predict(clf, te['mels'])[1]),
             'frechet_test_roundtrip_vs_test': frechet_distance(predict(clf, roundtrip)[1], predict(clf, te['mels'])[1])}
     print('real', real, flush=True)
-    labels = torch.arange(model.num_classes).repeat_interleave(a.per_class)
+    labels = torch.arange(num_classes).repeat_interleave(a.per_class)
     runs = {}
     for gs in [float(x) for x in a.guidance_scales.split(',')]:
         gen_t, inv_t, mels = [], [], []
         for i in range(0, len(labels), a.batch):
             t0 = time.perf_counter()
-            m = generate_mels(model, labels[i:i + a.batch].tolist(), num_steps=a.steps, seed=a.seed + i, sampler=a.sampler, guidance_scale=gs)
+            m = pipe(labels[i:i + a.batch].tolist(), num_inference_steps=a.steps, seed=a.seed + i, sampler=a.sampler,
+                     guidance_scale=gs, output_type='mel').mels
             t1 = time.perf_counter(); w = codec.decode(m); t2 = time.perf_counter()
             gen_t.append(t1 - t0); inv_t.append(t2 - t1); mels.append(codec.encode(w))
         mels = torch.cat(mels)
         audio_s = len(labels) * codec.seconds
         s = audio_scores(clf, mels, labels, te['mels'])
         pred, _ = predict(clf, mels)
-        runs[str(gs)] = {**s, 'per_class_accuracy': [round((pred[labels == c] == c).float().mean().item(), 3) for c in range(model.num_classes)],
+        runs[str(gs)] = {**s, 'per_class_accuracy': [round((pred[labels == c] == c).float().mean().item(), 3) for c in range(num_classes)],
                          'generate_seconds': sum(gen_t), 'inversion_seconds': sum(inv_t), 'audio_seconds': audio_s,
                          'real_time_factor': (sum(gen_t) + sum(inv_t)) / audio_s,
                          'real_time_factor_per_batch_median': statistics.median([(g_ + i_) / (a.batch * codec.seconds) for g_, i_ in zip(gen_t, inv_t)])}
         print(gs, {k: v for k, v in runs[str(gs)].items() if k != 'per_class_accuracy'}, flush=True)
     best = max(runs, key=lambda k: runs[k]['accuracy'])
     res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers', 'torchaudio', 'librosa')),
-           'checkpoint': a.checkpoint or 'multidiff/pretrained/audio_fsdd', 'parameters': sum(p.numel() for p in model.parameters()),
+           'checkpoint': a.checkpoint or 'multidiff/pretrained/audio_fsdd', 'parameters': sum(p.numel() for p in pipe.denoiser.parameters()),
            'codec': codec.config, 'samples': len(labels), 'steps': a.steps, 'sampler': a.sampler, 'seed': a.seed,
            'targets': {'accuracy': 0.90, 'max_steps': 25, 'real_time_factor_max': 0.5},
            'classifier': {'train_clips': len(tr['mels']), 'test_clips': len(te['mels']), 'epochs': a.classifier_epochs, 'train_seconds': round(clf_s, 1)},

@@ -6,9 +6,10 @@ import pytest
 import soundfile as sf
 import torch
 from multidiff.audio.codec import MelCodec, load_audio, fit_length, spectral_convergence, log_spectral_distance
-from multidiff.audio.model import load_clips, speech_sample_path, audio_pretrained, generate_mels
+from multidiff.audio.model import load_clips, speech_sample_path
+from multidiff.audio.pipeline import AudioPipeline
 from multidiff.audio.metrics import train_classifier, predict
-from multidiff.molecules.metrics import shared_dir
+from multidiff.core.checkpoint import shared_dir
 
 FSDD = shared_dir() / 'data' / 'audio' / 'fsdd'
 needs_fsdd = pytest.mark.skipif(not (FSDD / 'manifest.csv').exists(), reason=f"FSDD is read from the shared folder ({FSDD}), which is absent")
@@ -68,12 +69,13 @@ def test_codec_round_trip_on_speech():
 @needs_fsdd
 def test_shipped_checkpoint_speaks_digits():
     "The shipped FSDD model's class-conditional samples are recognised by a classifier trained on a third of the FSDD train split."
-    model = audio_pretrained()
+    pipe = AudioPipeline.from_pretrained('audio_fsdd')
+    pipe.set_progress_bar_config(disable=True)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        tr = load_clips(FSDD, model.codec, 'train')
+        tr = load_clips(FSDD, pipe.codec, 'train')
     clf = train_classifier(tr['mels'][::3], tr['labels'][::3], epochs=15)
     labels = torch.arange(10).repeat(2)
-    mels = model.codec.encode(model.codec.decode(generate_mels(model, labels.tolist(), num_steps=25, seed=0)))
+    mels = pipe.codec.encode(pipe(labels.tolist(), num_inference_steps=25, seed=0).audios)
     acc = (predict(clf, mels)[0] == labels).float().mean().item()
     assert acc >= 0.6, acc  # chance is 0.1; the benchmark measures it on 500 samples with a stronger classifier

@@ -7,7 +7,7 @@ __all__ = ['PIPELINE_MODULES', 'shipped_dir', 'shipped_names', 'resolve_pretrain
            'progress_for', 'step_callback', 'from_run', 'to_model', 'StateOutput', 'StatePipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e003
-import json
+import json, os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
@@ -78,7 +78,16 @@ class MultidiffPipeline(DiffusionPipeline):
                         **kwargs): # diffusers' `save_pretrained` options
         "Write diffusers' layout (`model_index.json`, a folder per component, safetensors), atomically."
         kwargs.setdefault('safe_serialization', True)
-        return replace_dir(save_directory, lambda tmp: DiffusionPipeline.save_pretrained(self, tmp, **kwargs))
+        def write(tmp):
+            DiffusionPipeline.save_pretrained(self, tmp, **kwargs)
+            _readable(tmp)
+        return replace_dir(save_directory, write)
+
+def _readable(folder:Path):
+    "Give every file the umask's usual mode: diffusers writes weights through private temporary files (0600)."
+    umask = os.umask(0); os.umask(umask)
+    for f in Path(folder).rglob('*'):
+        if f.is_file(): f.chmod(0o666 & ~umask)
 
 def _pipeline_class(name:str):
     "A multidiff pipeline class by name, importing the modality that defines it."

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
 from multidiff.image.io import read_image, degrade, bicubic_resize
 from multidiff.image.metrics import psnr_y, ssim_y, consistency_psnr
-from multidiff.image.sr import SRDiffusion, sr_pretrained, upscale_tensor
-from multidiff.molecules.metrics import shared_dir
+from multidiff.core.checkpoint import shared_dir
+from multidiff.image.sr import sr_condition
+from multidiff.image.sr_pipeline import SuperResolutionPipeline
 
 q8 = lambda x: (x.clamp(0, 1) * 255).round() / 255  # as written to an 8-bit file
 
@@ -31,24 +32,29 @@ def scores(outs, pairs, scale):
             'per_image_psnr_y': [round(psnr_y(q8(o), hr, scale).item(), 3) for o, (hr, _) in zip(outs, pairs)]}
 
 
-def diffusers_loop(model: SRDiffusion, lr, steps, seed):
+def upscale(pipe: SuperResolutionPipeline, lr, steps, seed):
+    "multidiff: the pipeline (its defaults: DDIM, trailing spacing, one 512-pixel tile)."
+    return pipe(lr, num_inference_steps=steps, seed=seed).images[0]
+
+
+def diffusers_loop(pipe: SuperResolutionPipeline, lr, steps, seed):
     "The baseline: a hand-written diffusers loop with the same denoiser, scheduler class/config and steps."
     from diffusers import DDIMScheduler
-    # the same solver settings as `upscale_tensor`: trailing spacing, no x0 clipping (the residual state exceeds [-1, 1])
-    sched = DDIMScheduler.from_config(model.scheduler.schedulers['_'].inner.config, timestep_spacing='trailing', clip_sample=False)
+    # the pipeline's solver settings: trailing spacing, no x0 clipping (the residual state exceeds [-1, 1])
+    sched = DDIMScheduler.from_config(pipe.scheduler.single_scheduler.inner.config, timestep_spacing='trailing', clip_sample=False)
     sched.set_timesteps(steps)
-    s = model.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
-    up = bicubic_resize(lr[None], (H, W)); cond = model.condition(up)
+    s = pipe.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
+    up = bicubic_resize(lr[None], (H, W)); cond = sr_condition(up)
     x = torch.randn((1, 3, H, W), generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         for t in sched.timesteps:
-            x = sched.step(model.denoiser(x, t.expand(1), cond), t, x).prev_sample
-    return model.from_state(x, up)[0]
+            x = sched.step(pipe.denoiser(x, t.expand(1), cond), t, x).prev_sample
+    return pipe.codec.given(up).decode(x)[0]
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', default=None, help='model folder (default: the shipped multidiff/pretrained/sr_x4)')
+    p.add_argument('--checkpoint', default=None, help='pipeline folder (default: the shipped multidiff/pretrained/sr_x4)')
     p.add_argument('--steps', default='1,2,4,10,20', help='step counts to score (comma-separated; target: <= 20)')
     p.add_argument('--seeds', type=int, default=4)
     p.add_argument('--speed-steps', type=int, default=None, help='steps for the speed comparison (default: the best-PSNR setting)')
@@ -57,13 +63,14 @@ def main():
     p.add_argument('--out', default='benchmarks/results/sr_set5.json')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    model = SRDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else sr_pretrained()
-    s = model.scale
+    pipe = SuperResolutionPipeline.from_pretrained(a.checkpoint or 'sr_x4')
+    pipe.set_progress_bar_config(disable=True)
+    s = pipe.scale
     files = sorted((shared_dir() / 'data' / 'sr' / 'Set5').glob('*.png'))
     if len(files) != 5: sys.exit(f"Set5 not found under {shared_dir()}/data/sr/Set5 (set MULTIDIFF_SHARED)")
     pairs = [(hr, degrade(hr, s)) for hr in (read_image(f).rgb for f in files)]
     res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers', 'PIL')),
-           'checkpoint': str(a.checkpoint or 'multidiff/pretrained/sr_x4'), 'parameters': sum(p.numel() for p in model.parameters()),
+           'checkpoint': str(a.checkpoint or 'multidiff/pretrained/sr_x4'), 'parameters': sum(p.numel() for p in pipe.denoiser.parameters()),
            'scale': s, 'images': [f.name for f in files], 'seeds': a.seeds,
            'targets': {'psnr_y': 30.0, 'max_steps': 20, 'speed_ratio_max': 1.0},
            'references': {'bicubic_published': 28.42, 'srcnn': 30.48, 'edsr': 32.46, 'swinir': 32.92}}
@@ -72,7 +79,7 @@ def main():
     res['by_steps'] = {}
     for steps in [int(v) for v in a.steps.split(',')]:
         runs = []; t0 = time.perf_counter()
-        for seed in range(a.seeds): runs.append(scores([upscale_tensor(model, lr, num_steps=steps, seed=seed) for _, lr in pairs], pairs, s))
+        for seed in range(a.seeds): runs.append(scores([upscale(pipe, lr, steps, seed) for _, lr in pairs], pairs, s))
         row = {k: {'mean': float(np.mean([r[k] for r in runs])), 'std': float(np.std([r[k] for r in runs])), 'per_seed': [r[k] for r in runs]}
                for k in ('psnr_y', 'ssim_y', 'consistency_psnr')}
         row['seconds_per_seed'] = round((time.perf_counter() - t0) / a.seeds, 2)
@@ -87,10 +94,10 @@ def main():
     for steps in sorted({a.speed_steps or int(best), 20}):
         ours, base = [], []
         for r in range(a.speed_runs):
-            runs = [(ours, lambda: upscale_tensor(model, lr, num_steps=steps, seed=r)), (base, lambda: diffusers_loop(model, lr, steps, r))]
+            runs = [(ours, lambda: upscale(pipe, lr, steps, r)), (base, lambda: diffusers_loop(pipe, lr, steps, r))]
             for times, f in (runs if r % 2 == 0 else runs[::-1]):
                 t0 = time.perf_counter(); out = f(); times.append(time.perf_counter() - t0)
-        o, b = upscale_tensor(model, lr, num_steps=steps, seed=0), diffusers_loop(model, lr, steps, 0)
+        o, b = upscale(pipe, lr, steps, 0), diffusers_loop(pipe, lr, steps, 0)
         res['speed'][str(steps)] = {'input': list(lr.shape[-2:]), 'output': list(o.shape[-2:]), 'ours_seconds': ours, 'diffusers_loop_seconds': base,
                                     'ours_median': statistics.median(ours), 'diffusers_median': statistics.median(base),
                                     'ratio': statistics.median(ours) / statistics.median(base), 'max_abs_difference': float((o - b).abs().max())}

@@ -7,8 +7,8 @@ from PIL import Image
 from multidiff.cli import main
 from multidiff.image.io import read_image, degrade, bicubic_resize
 from multidiff.image.metrics import psnr_y
-from multidiff.image.sr import sr_pretrained, upscale_tensor
-from multidiff.molecules.metrics import shared_dir
+from multidiff.image.sr_pipeline import SuperResolutionPipeline
+from multidiff.core.checkpoint import shared_dir
 
 SET5 = shared_dir() / 'data' / 'sr' / 'Set5'
 needs_set5 = pytest.mark.skipif(not SET5.is_dir(), reason=f"Set5 is read from the shared folder ({SET5}), which is absent")
@@ -71,9 +71,10 @@ def test_bicubic_protocol_reproduces_the_published_number():
 
 @needs_set5
 def test_shipped_checkpoint_beats_bicubic_on_set5():
-    model = sr_pretrained()
+    pipe = SuperResolutionPipeline.from_pretrained('sr_x4')
+    pipe.set_progress_bar_config(disable=True)
     hr = read_image(sorted(SET5.glob('*.png'))[1]).rgb  # 'bird', 288x288
     lr = degrade(hr, 4)
-    sr = upscale_tensor(model, lr, num_steps=1, seed=0)  # the default: the posterior mean
+    sr = pipe(lr, num_inference_steps=1, seed=0).images[0]  # the default: the posterior mean
     gain = psnr_y(sr, hr, 4).item() - psnr_y(bicubic_resize(lr, hr.shape[-2:]).clamp(0, 1), hr, 4).item()
     assert gain > 0.6, gain  # measured +1.05 dB on this image

@@ -4,7 +4,9 @@ Trains on random 96-pixel crops of BSD100 (../shared/data/sr/BSD100, read by pat
 scikit-image sample photos (data/photos, public domain / CC0); Set5, the benchmark's test set, is never seen.
 Two stages: `base` trains from scratch with uniform timesteps and saves its EMA model to OUT/base_model; `focus`
 fine-tunes that model with half of the training timesteps in the noisiest 50 (`high_noise_fraction`), where the
-one-step upscale starts. Then exports the EMA weights (--export), and after benchmarks/sr_set5.py has scored them writes the model card (--export --card-only --bench).
+one-step upscale starts. Then exports the focus run's final/ (the EMA pipeline `train_sr` writes in diffusers' layout)
+as the shipped folder (--export), and after benchmarks/sr_set5.py has scored it writes the model card
+(--export --card-only --bench).
 
 Run:  .venv/bin/python benchmarks/recipes/sr_x4.py --steps 8000                 (base stage, runs/sr_x4; resumes an interrupted run)
       .venv/bin/python benchmarks/recipes/sr_x4.py --stage focus --steps 6000    (runs/sr_x4_focus, from runs/sr_x4/base_model)
@@ -24,13 +26,18 @@ def train_images(shared:Path) -> list:
     if not bsd: sys.exit(f"BSD100 not found under {shared}/data/sr: set MULTIDIFF_SHARED or --shared")
     return bsd + sorted((ROOT / 'data' / 'photos').glob('*.png'))
 
-def card(m, bench):
-    n = sum(p.numel() for p in m.parameters())
+LOAD_LINE = ("- **Load:** `from multidiff.image.sr_pipeline import SuperResolutionPipeline; "
+             "pipe = SuperResolutionPipeline.from_pretrained('sr_x4')`, then `pipe(lr).images` "
+             "(lr: [B, 3, h, w] in [0, 1] or a PIL image) or `pipe.upscale_file(src, dst)`.")
+
+def card(pipe, bench):
+    n = sum(p.numel() for p in pipe.denoiser.parameters())
     body = [f"- **Model:** `SRDenoiser` over a diffusers UNet2DModel, {n / 1e6:.2f}M parameters, widths {list(SETTINGS['channels'])}, "
             f"{SETTINGS['layers_per_block']} ResNet layer per block, run at the input's resolution (space-to-depth by 4); v-prediction, cosine schedule, T=1000; "
             "the state is 8 x (HR - bicubic(LR)); conditioning noise augmentation up to 0.1 on half of the pairs.",
             f"- **Data:** random {SETTINGS['crop']}-pixel HR crops (flips, 90-degree turns) of BSD100 (100 images, `../shared/data/sr/BSD100`) "
             "and the 5 scikit-image photos in `data/photos`; LR by Pillow bicubic downsampling rounded to 8 bits. Set5 (the test set) was not used.",
+            LOAD_LINE,
             settings_line(SETTINGS, args.base_steps, f"batch {SETTINGS['batch_size']}", shipped=False) + " Base stage.",
             f"- **Focus stage:** {args.steps} more steps from the base model's EMA weights with half of the training timesteps in the noisiest 50 "
             f"(where the one-step upscale starts; `high_noise_fraction=0.5`), settings `{json.dumps(FOCUS)}`, EMA 0.999 weights shipped."]
@@ -46,19 +53,26 @@ def card(m, bench):
                 f"Peak RSS of `multidiff upscale` for a 1024x1024 output: {mem['peak_rss_gb']:.2f} GB ({mem['seconds']} s)."]
     return "x4 super-resolution diffusion (SR3-style, residual over bicubic)", body, measured
 
+def finished_run(run):
+    "A finished run's EMA pipeline: its final/ folder, written by the trainer at the last step."
+    from multidiff.image.sr_pipeline import SuperResolutionPipeline
+    final = Path(run) / 'final'
+    if not (final / 'model_index.json').exists(): sys.exit(f"{final} is missing: finish the run first (rerun its stage: it resumes)")
+    return SuperResolutionPipeline.from_pretrained(final)
+
 def train(args):
-    from multidiff.image.sr import train_sr, sr_from_run
+    from multidiff.image.sr import train_sr
     images, out = train_images(Path(args.shared)), Path(args.out)
     if args.stage == 'base':
         train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, **SETTINGS))
-        sr_from_run(out).save_pretrained(out / 'base_model')
+        if (out / 'final').exists(): finished_run(out).save_pretrained(out / 'base_model')  # the next stage's start
         return
-    init = stage_init(args, 'sr_config.json')
+    init = stage_init(args, 'model_index.json')
     train_segment(out, lambda resume: train_sr(images, out, steps=args.steps, resume=resume, progress=False, init=init, **FOCUS))
 
 if __name__ == '__main__':
     args = recipe_args('sr_x4', 8000, __doc__, stages=('base', 'focus'))
     args.base_steps = 8000  # the base stage's steps, for the card
-    from multidiff.image.sr import sr_from_run, SRDiffusion
-    if args.export: export(args, sr_from_run, SRDiffusion.from_pretrained, card, stage_commands(args, args.base_steps))
+    from multidiff.image.sr_pipeline import SuperResolutionPipeline
+    if args.export: export(args, finished_run, SuperResolutionPipeline.from_pretrained, card, stage_commands(args, args.base_steps))
     else: train(args)

@@ -17,6 +17,7 @@ from diffusers import DiffusionPipeline
 from diffusers.utils import BaseOutput
 from .checkpoint import replace_dir, UnsafeWeightsError
 from .sampling import sample
+from .denoiser import aligned_weights
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e006
 _PICKLED = ('.bin', '.pt', '.pth', '.ckpt', '.pkl', '.pickle')
@@ -72,7 +73,10 @@ class MultidiffPipeline(DiffusionPipeline):
                              f"load it with {name}.from_pretrained")
         target = cls if cls is not MultidiffPipeline else _pipeline_class(name)
         kwargs.setdefault('use_safetensors', True)
-        return DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
+        pipe = DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
+        for part in pipe.components.values():  # a loaded pipeline computes exactly what the saved one did
+            if isinstance(part, nn.Module): aligned_weights(part)
+        return pipe
 
     def save_pretrained(self, save_directory, # replaced atomically if it exists
                         **kwargs): # diffusers' `save_pretrained` options
@@ -125,11 +129,12 @@ MultidiffPipeline._callback_tensor_inputs = ['latents', 'pred_original_sample']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e013
 def from_run(cls, run_dir, # a training run's folder (`model/`, `checkpoints/`)
-             checkpoint=None, # a step-* folder (default: the latest)
+             checkpoint=None, # a step-* folder, or its name under run_dir/checkpoints (default: the latest)
              ema:bool=True, **kwargs) -> MultidiffPipeline: # the EMA weights (False: the raw ones)
     "The pipeline of any checkpoint of a training run."
     from multidiff.core.trainer import load_checkpoint_weights
     run_dir = Path(run_dir)
+    if checkpoint is not None and not Path(checkpoint).exists(): checkpoint = run_dir / 'checkpoints' / str(checkpoint)
     if not (run_dir / 'model' / 'model_index.json').exists():
         raise FileNotFoundError(f"{run_dir} has no model/model_index.json: "
                                 "not a multidiff training run folder")

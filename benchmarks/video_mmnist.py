@@ -1,5 +1,5 @@
 """Moving MNIST at 32x32 (CPU scale: two 14-pixel digits on a 32x32 canvas, 1.8 px per frame): given 5 frames, predict 10,
-at <= 25 steps (by default `predict_video`'s: 10 ancestral steps with guidance 2 on the given frames), on 200 held-out
+at <= 25 steps (by default `VideoPipeline`'s for prediction: 10 ancestral steps with guidance 2 on the given frames), on 200 held-out
 sequences (digits the model never saw). Per-frame PSNR and SSIM (scikit-image's form), the trivial baselines beside (black
 frame, last given frame copied), sharpness (bright-pixel count vs the truth's) and motion (mean frame-to-frame change vs the
 truth's), and how exact the targets are (the truth shifted one pixel); the same references in the standard 64x64 setting
@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / 'recipes'))  # the reci
 _spec = importlib.util.spec_from_file_location('video_recipe', Path(__file__).resolve().parent / 'recipes' / 'video_mmnist.py')
 _video_recipe = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(_video_recipe)
 digits, DATA = _video_recipe.digits, _video_recipe.DATA  # the recipe's data settings and digit split
-from multidiff.molecules.metrics import shared_dir
+from multidiff.core.checkpoint import shared_dir
 from multidiff.video.data import MovingDigits
-from multidiff.video.model import VideoDiffusion, video_pretrained, predict_video
+from multidiff.video.pipeline import VideoPipeline, DEFAULT_STEPS
 from multidiff.video.metrics import prediction_scores
 
 
@@ -79,35 +79,36 @@ def standard_64(sequences: int, context: int = 10, future: int = 10) -> dict:
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', default=None); p.add_argument('--sequences', type=int, default=200)
-    p.add_argument('--steps', type=int, default=None, help="sampling steps (default: predict_video's, 10)"); p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance on the given frames (1: off)')
+    p.add_argument('--steps', type=int, default=None, help="sampling steps (default: the pipeline's for prediction, 10)"); p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance on the given frames (1: off)')
     p.add_argument('--sampler', default='ddpm', help='ddpm (ancestral, the default of complete), ddim (deterministic), dpm++, ...'); p.add_argument('--context', type=int, default=5); p.add_argument('--future', type=int, default=10)
     p.add_argument('--batch', type=int, default=50); p.add_argument('--speed-runs', type=int, default=5); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=2); p.add_argument('--out', default='benchmarks/results/video_mmnist.json')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    model = VideoDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else video_pretrained()
+    pipe = VideoPipeline.from_pretrained(a.checkpoint or 'video_mmnist')
+    pipe.set_progress_bar_config(disable=True)
+    S = pipe.config.size
     T = a.context + a.future
     test = MovingDigits(digits(shared_dir(), 'test'), canvas=DATA['canvas'], num_digits=DATA['num_digits'], frames=T, step=DATA['step'],
                         length=a.sequences, seed=10 ** 6)
     truth = torch.stack([test[i] for i in range(a.sequences)])
-    import inspect
-    steps = a.steps or inspect.signature(predict_video).parameters['num_steps'].default
-    opts = dict(num_steps=steps, sampler=a.sampler, guidance_scale=a.guidance_scale)
+    steps = a.steps or DEFAULT_STEPS['predict']
+    opts = dict(num_frames=T, num_inference_steps=steps, sampler=a.sampler, guidance_scale=a.guidance_scale, output_type='pt')
     t0 = time.time()
-    pred = torch.cat([predict_video(model, truth[i:i + a.batch, :a.context], T, seed=a.seed + i, **opts) for i in range(0, a.sequences, a.batch)])
+    pred = torch.cat([pipe(context=truth[i:i + a.batch, :a.context], seed=a.seed + i, **opts).frames for i in range(0, a.sequences, a.batch)])
     pred_s = time.time() - t0
     s = prediction_scores(pred[:, a.context:], truth[:, a.context:], truth[:, :a.context])
     print({k: (round(v['psnr'], 2), round(v['ssim'], 3)) for k, v in s.items()}, 'bright', s['model']['bright_ratio'], flush=True)
     # speed: predicting one 16-frame clip from the first 5, ours vs a UNet3DConditionModel of similar size in a plain loop with as many calls, interleaved
     from diffusers import DDIMScheduler
-    sched = DDIMScheduler.from_config(model.scheduler.schedulers['_'].inner.config, timestep_spacing='trailing')
-    ours_params = sum(p.numel() for p in model.parameters())
+    sched = DDIMScheduler.from_config(pipe.scheduler.single_scheduler.config['diffusers_config'], timestep_spacing='trailing')
+    ours_params = sum(p.numel() for p in pipe.denoiser.parameters())
     ref, ref_params = unet3d_like(ours_params)
-    shape = (1, 1, 16, model.size, model.size)
+    shape = (1, 1, 16, S, S)
     ours_t, ref_t = [], []
     calls = steps * (2 if a.guidance_scale != 1 else 1)  # network evaluations per clip, ours and the reference's alike
     for r in range(a.speed_runs):
-        t0 = time.perf_counter(); predict_video(model, truth[r % a.sequences, :a.context], 16, seed=r, **opts); ours_t.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); pipe(context=truth[r % a.sequences, :a.context], seed=r, **{**opts, 'num_frames': 16}); ours_t.append(time.perf_counter() - t0)
         t0 = time.perf_counter(); loop(ref, sched, shape, steps, r, calls // steps); ref_t.append(time.perf_counter() - t0)
     speed = {'ours_seconds': ours_t, 'unet3d_seconds': ref_t, 'ours_median': statistics.median(ours_t), 'unet3d_median': statistics.median(ref_t),
              'ratio': statistics.median(ours_t) / statistics.median(ref_t), 'network_calls': calls, 'ours_parameters': ours_params, 'unet3d_parameters': ref_params,

@@ -5,9 +5,10 @@ import pytest
 import torch
 from multidiff.cli import main
 from multidiff.video.data import MovingDigits, mnist_digits, sklearn_digits
-from multidiff.video.model import video_model, predict_video, video_pretrained
+from multidiff.video.model import video_model
+from multidiff.video.pipeline import VideoPipeline
 from multidiff.video.metrics import prediction_scores
-from multidiff.molecules.metrics import shared_dir
+from multidiff.core.checkpoint import shared_dir
 
 MNIST = shared_dir() / 'data' / 'video' / 'mnist'
 needs_mnist = pytest.mark.skipif(not MNIST.is_dir(), reason=f"MNIST is read from the shared folder ({MNIST}), which is absent")
@@ -15,7 +16,9 @@ needs_mnist = pytest.mark.skipif(not MNIST.is_dir(), reason=f"MNIST is read from
 
 @pytest.fixture(scope='module')
 def tiny():
-    return video_model(frames=6, size=16, channels=(8, 16)).eval()
+    pipe = video_model(frames=6, size=16, channels=(8, 16)).eval().to_pipeline()
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
 
 
 @pytest.mark.parametrize('context, message', [
@@ -25,7 +28,7 @@ def tiny():
     (torch.zeros(6, 16, 16, dtype=torch.uint8), 'at most 5'),                       # the whole window given
 ])
 def test_bad_context(tiny, context, message):
-    with pytest.raises(ValueError, match=message.replace('[', r'\[').replace(']', r'\]')): predict_video(tiny, context, 8, num_steps=1)
+    with pytest.raises(ValueError, match=message.replace('[', r'\[').replace(']', r'\]')): tiny(context=context, num_frames=8, num_inference_steps=1)
 
 
 def test_bad_context_cli(tiny, tmp_path):
@@ -51,10 +54,11 @@ def test_protocol_reproduces_quoted_baselines():
 
 def test_shipped_checkpoint_predicts_moving_digits():
     "The shipped model keeps the context, its predictions of unseen (scikit-learn) digits beat copying the last frame and a black frame on PSNR and SSIM and are not empty."
-    model = video_pretrained()
+    model = VideoPipeline.from_pretrained('video_mmnist')
+    model.set_progress_bar_config(disable=True)
     ds = MovingDigits(sklearn_digits(14)[0], canvas=32, frames=15, step=1.8, length=16, seed=3)
     truth = torch.stack([ds[i] for i in range(16)])
-    pred = predict_video(model, truth[:, :5], 15, seed=0)  # the defaults: 10 steps, guidance 2
+    pred = model(context=truth[:, :5], num_frames=15, seed=0, output_type='pt').frames  # the defaults: 10 steps, guidance 2
     assert torch.equal(pred[:, :5], truth[:, :5])
     s = prediction_scores(pred[:, 5:], truth[:, 5:], truth[:, :5])
     assert s['model']['psnr'] > s['copy_last_frame']['psnr'], s  # measured on 200 MNIST sequences: 14.98 vs 12.60 dB (here 12.9 vs 10.7)

@@ -8,13 +8,14 @@ __all__ = ['PIPELINE_MODULES', 'shipped_dir', 'shipped_names', 'resolve_pretrain
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e003
 import json, os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 import torch
 from torch import nn, Tensor
 from diffusers import DiffusionPipeline
-from diffusers.utils import BaseOutput
+from diffusers.utils import BaseOutput, logging as dlogging
 from .checkpoint import replace_dir, UnsafeWeightsError
 from .sampling import sample
 from .denoiser import aligned_weights
@@ -73,7 +74,7 @@ class MultidiffPipeline(DiffusionPipeline):
                              f"load it with {name}.from_pretrained")
         target = cls if cls is not MultidiffPipeline else _pipeline_class(name)
         kwargs.setdefault('use_safetensors', True)
-        pipe = DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
+        with _quiet_loading(): pipe = DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
         for part in pipe.components.values():  # a loaded pipeline computes exactly what the saved one did
             if isinstance(part, nn.Module): aligned_weights(part)
         return pipe
@@ -92,6 +93,15 @@ def _readable(folder:Path):
     umask = os.umask(0); os.umask(umask)
     for f in Path(folder).rglob('*'):
         if f.is_file(): f.chmod(0o666 & ~umask)
+
+@contextmanager
+def _quiet_loading():
+    "No 'Loading pipeline components' bar: multidiff's components load in a blink, and the CLI's output stays clean."
+    was = dlogging.is_progress_bar_enabled()
+    dlogging.disable_progress_bar()
+    try: yield
+    finally:
+        if was: dlogging.enable_progress_bar()
 
 def _pipeline_class(name:str):
     "A multidiff pipeline class by name, importing the modality that defines it."

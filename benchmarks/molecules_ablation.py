@@ -15,9 +15,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
-from multidiff.molecules.model import read_molecules, train_molecules, sample_molecules
+from multidiff.core.checkpoint import shared_dir
+from multidiff.molecules.model import read_molecules, train_molecules
 from multidiff.molecules.graphs import MolVocab
-from multidiff.molecules.metrics import molecule_metrics, FCDReference, qm9_split, shared_dir
+from multidiff.molecules.metrics import molecule_metrics, FCDReference, qm9_split
 
 VARIANTS = {  # name: train_molecules options; the first is the shipped configuration
     'absorbing+cycles+spectral+positional': {},
@@ -46,9 +47,9 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             t0 = time.perf_counter()
             model, trainer, _ = train_molecules(data, Path(d) / 'run', steps=a.steps, batch_size=128, lr=1e-3, seed=a.seed, vocab=vocab,
-                                                progress=False, layers=8, dx=128, de=32, **kw)
+                                                progress=False, num_layers=8, dx=128, de=32, **kw)
             train_s = time.perf_counter() - t0
-        smi = sample_molecules(model, a.n, num_steps=50, seed=a.seed, valence_mask=False)
+        smi = model.to_pipeline()(a.n, num_inference_steps=50, seed=a.seed, valence_mask=False, progress=False).smiles
         m = molecule_metrics(smi, split['train'], ref)
         m.update(train_seconds=round(train_s, 1), final_loss=trainer.last_log['loss'], options={k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()})
         res['variants'][name] = m

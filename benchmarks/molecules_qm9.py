@@ -17,27 +17,31 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
-from multidiff.molecules.model import (MoleculeDiffusion, load_pretrained, sample_molecules, read_molecules, molecule_model, keeps_scaffold,
-                                       default_restarts)
-from multidiff.molecules.metrics import molecule_metrics, FCDReference, qm9_split, shared_dir
+from multidiff.core.checkpoint import shared_dir
+from multidiff.molecules.model import read_molecules, molecule_model
+from multidiff.molecules.pipeline import MoleculePipeline, keeps_scaffold, default_restarts
+from multidiff.molecules.metrics import molecule_metrics, FCDReference, qm9_split
 from multidiff.molecules.properties import PropertyPredictor, conditional_error
 
 
-def timed_sample(model, n, steps, seed, **kw):
-    t0 = time.perf_counter(); smi = sample_molecules(model, n, num_steps=steps, seed=seed, **kw)
+def timed_sample(pipe, n, steps, seed, **kw):
+    t0 = time.perf_counter(); smi = pipe(n, num_inference_steps=steps, seed=seed, progress=False, **kw).smiles
     return smi, time.perf_counter() - t0
 
 
-def digress_sized(model: MoleculeDiffusion) -> MoleculeDiffusion:
+def digress_sized(pipe: MoleculePipeline) -> MoleculePipeline:
     "The same code at DiGress's QM9 size (about 8M parameters; untrained: only its speed is measured)."
-    cfg = dict(model.denoiser_config); cfg.update(layers=9, dx=256, de=64, dy=128, heads=8)
-    for k in ('num_atom_types', 'max_atoms', 'cond_dim'): cfg.pop(k, None)
-    return molecule_model(model.vocab, model.atom_counts, model.properties, model.prop_mean, model.prop_std, seed=0, **cfg).eval()
+    cfg = {k: v for k, v in pipe.denoiser.config.items() if not k.startswith('_')}
+    cfg.update(num_layers=9, dx=256, de=64, dy=128, heads=8)
+    for k in ('num_atom_types', 'max_atoms', 'cond_dim', 'masked'): cfg.pop(k, None)
+    c = pipe.config
+    model = molecule_model(pipe.mol_vocab, torch.tensor(c.atom_counts), c.properties, c.prop_mean, c.prop_std, seed=0, **cfg)
+    return model.eval().to_pipeline()
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--checkpoint', default=None, help='model folder (default: the shipped multidiff/pretrained/molecules_qm9)')
+    p.add_argument('--checkpoint', default='molecules_qm9', help='pipeline folder or shipped name (default: molecules_qm9)')
     p.add_argument('--n', type=int, default=10000, help='samples for the quality metrics')
     p.add_argument('--steps', type=int, default=45, help='denoising steps, restarts included (target: <= 50; 45 = 25 + 4 restarts of 5)')
     p.add_argument('--seed', type=int, default=0)
@@ -51,11 +55,11 @@ def main():
     p.add_argument('--out', default='benchmarks/results/molecules_qm9.json')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    model = MoleculeDiffusion.from_pretrained(a.checkpoint) if a.checkpoint else load_pretrained()
-    nparams = sum(p.numel() for p in model.denoiser.parameters())
+    pipe = MoleculePipeline.from_pretrained(a.checkpoint)
+    nparams = sum(p.numel() for p in pipe.denoiser.parameters())
     split = qm9_split(); ref = FCDReference(split['test'])
     res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'rdkit', 'fcd')),
-           'checkpoint': str(a.checkpoint or 'multidiff/pretrained/molecules_qm9'), 'parameters': nparams, 'steps': a.steps, 'n': a.n,
+           'checkpoint': str(a.checkpoint), 'parameters': nparams, 'steps': a.steps, 'n': a.n,
            'targets': {'validity': 0.99, 'uniqueness': 0.96, 'novelty': 0.30, 'fcd': 0.25, 'speed_ratio': 20.0},
            'references_same_protocol': {'digress_500_steps': {'validity': 0.9921, 'uniqueness': 0.96875, 'novelty': 0.3345, 'fcd': 0.2596},
                                         'grum_1000_steps_corrected': {'validity': 1.0, 'uniqueness': 0.9688, 'novelty': 0.2436, 'fcd': 0.1059}}}
@@ -63,14 +67,14 @@ def main():
     res['restarts'] = {'rounds': default_restarts(a.steps), 'fraction': 0.2, 'steps_each': 5, 'first_pass_steps': a.steps - 5 * default_restarts(a.steps)}
     for key, kw in (('valence_mask', {}), ('no_restarts', dict(restarts=0)), ('no_valence_mask', dict(valence_mask=False)), ('grid_sampler', dict(sampler='grid'))):
         if key == 'grid_sampler' and a.no_grid: continue
-        smi, dt = timed_sample(model, a.n, a.steps, a.seed, **kw); vm = key == 'valence_mask'
+        smi, dt = timed_sample(pipe, a.n, a.steps, a.seed, **kw); vm = key == 'valence_mask'
         m = molecule_metrics(smi, split['train'], ref)
         m.update(sample_seconds=round(dt, 1), molecules_per_s=round(a.n / dt, 1))
         res[key] = m; print(key, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items()}, flush=True)
         if vm: Path(a.out).with_suffix('.smi').write_text('\n'.join(smi) + '\n')  # the samples behind the headline numbers
     # 2. speed: molecules/s at our setting vs the same code at DiGress's size and steps, same batch, same process
-    big = digress_sized(model)
-    ours = [timed_sample(model, a.speed_n, a.steps, a.seed + r)[1] for r in range(a.speed_runs)]
+    big = digress_sized(pipe)
+    ours = [timed_sample(pipe, a.speed_n, a.steps, a.seed + r)[1] for r in range(a.speed_runs)]
     theirs = [timed_sample(big, a.speed_n, a.digress_steps, a.seed, sampler='grid')[1]]  # DiGress's sampler: every one of its 500 steps
     res['speed'] = {'n': a.speed_n, 'ours': {'steps': a.steps, 'parameters': nparams, 'seconds': ours, 'median_molecules_per_s': a.speed_n / statistics.median(ours)},
                     'digress_sized': {'steps': a.digress_steps, 'parameters': sum(p.numel() for p in big.denoiser.parameters()), 'seconds': theirs,
@@ -79,8 +83,8 @@ def main():
     res['speed']['ratio'] = statistics.median(theirs) / statistics.median(ours)
     print('speed', res['speed']['ratio'], flush=True)
     # 3. property guidance: a predictor trained on the train split scores the samples
-    if model.properties:
-        prop = model.properties[0]
+    if pipe.config.properties:
+        prop = pipe.config.properties[0]
         train = read_molecules(shared_dir() / 'data/molecules/qm9_gdss_split.csv.gz', split='train')
         test = read_molecules(shared_dir() / 'data/molecules/qm9_gdss_split.csv.gz', split='test')
         fit = train.subset(np.random.default_rng(a.seed).choice(len(train), min(a.predictor_n, len(train)), replace=False).tolist())
@@ -90,13 +94,13 @@ def main():
                            'predictor_test_mae': pred.mae(test.smiles, test.properties[prop]), 'predictor_fit_seconds': round(time.perf_counter() - t0, 1),
                            'property_std_train': float(np.std(train.properties[prop]))}
         for g in (1.0, 2.0):
-            res['property'][f'guidance_{g}'] = conditional_error(model, pred, prop, targets, a.cond_n, guidance_scale=g, num_steps=a.steps, seed=a.seed)
+            res['property'][f'guidance_{g}'] = conditional_error(pipe, pred, prop, targets, a.cond_n, guidance_scale=g, num_steps=a.steps, seed=a.seed)
         print('property', {k: v for k, v in res['property'].items() if not k.startswith('guidance')},
               {g: (res['property'][g]['mae'], res['property'][g]['unconditional_mae']) for g in ('guidance_1.0', 'guidance_2.0')}, flush=True)
     # 4. scaffold completion
     sc = {}
     for scaffold in ('C1=CC=CC=C1', 'C1CC1', 'O=CN'):
-        smi = sample_molecules(model, a.cond_n, num_steps=a.steps, seed=a.seed, scaffold=scaffold)
+        smi = pipe(a.cond_n, num_inference_steps=a.steps, seed=a.seed, scaffold=scaffold, progress=False).smiles
         valid = [s for s in smi if s != 'INVALID']
         sc[scaffold] = {'validity': len(valid) / len(smi), 'keeps_scaffold': sum(keeps_scaffold(s, scaffold) for s in valid) / max(1, len(valid)),
                         'uniqueness': len(set(valid)) / max(1, len(valid))}

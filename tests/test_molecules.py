@@ -1,14 +1,17 @@
-"""Molecules end to end: the CLI's output contract, the shipped checkpoint's quality, guidance and scaffolds, and bad input."""
+"""Molecules end to end: the CLI's output contract, the shipped pipeline's quality, guidance and scaffolds, and bad input."""
 import numpy as np
 import pytest
 from rdkit import Chem
 from multidiff.cli import main
-from multidiff.molecules.model import load_pretrained, sample_molecules, read_molecules, sample_data_path, keeps_scaffold
+from multidiff.molecules.model import read_molecules, sample_data_path
+from multidiff.molecules.pipeline import MoleculePipeline, keeps_scaffold
 from multidiff.molecules.metrics import molecule_metrics
 
 
 @pytest.fixture(scope='module')
-def model(): return load_pretrained()
+def pipe():
+    p = MoleculePipeline.from_pretrained('molecules_qm9'); p.set_progress_bar_config(disable=True)
+    return p
 
 
 def _lines(path): return path.read_text().split('\n')[:-1]  # the file ends with a newline
@@ -25,9 +28,9 @@ def test_sample_cli_writes_exactly_n_lines_and_is_reproducible(tmp_path):
     assert all(s == 'INVALID' or Chem.MolToSmiles(Chem.MolFromSmiles(s)) == s for s in a)  # canonical SMILES
 
 
-def test_shipped_checkpoint_quality(model):
-    guarded = sample_molecules(model, 200, num_steps=45, seed=0)
-    free = sample_molecules(model, 200, num_steps=45, seed=0, valence_mask=False)
+def test_shipped_checkpoint_quality(pipe):
+    guarded = pipe(200, num_inference_steps=45, seed=0).smiles
+    free = pipe(200, num_inference_steps=45, seed=0, valence_mask=False).smiles
     mg, mf = molecule_metrics(guarded), molecule_metrics(free)
     assert mg['validity'] >= 0.99 and mg['uniqueness'] >= 0.95, mg
     assert mf['validity'] >= 0.85, mf  # the network alone, no constraint
@@ -35,12 +38,12 @@ def test_shipped_checkpoint_quality(model):
     assert 8.0 < np.mean(atoms) <= 9.0  # QM9's atom-count distribution (mean 8.8)
 
 
-def test_property_guidance_moves_the_property(model):
+def test_property_guidance_moves_the_property(pipe):
     from multidiff.molecules.properties import PropertyPredictor
     data = read_molecules(sample_data_path())
     pred = PropertyPredictor(max_iter=100).fit(data.smiles, data.properties['mu'])
-    low = pred.predict(sample_molecules(model, 80, num_steps=25, seed=0, properties={'mu': 1.0}, guidance_scale=2.0))
-    high = pred.predict(sample_molecules(model, 80, num_steps=25, seed=0, properties={'mu': 5.0}, guidance_scale=2.0))
+    low = pred.predict(pipe(80, num_inference_steps=25, seed=0, properties={'mu': 1.0}, guidance_scale=2.0).smiles)
+    high = pred.predict(pipe(80, num_inference_steps=25, seed=0, properties={'mu': 5.0}, guidance_scale=2.0).smiles)
     assert np.nanmean(high) - np.nanmean(low) > 1.0, (np.nanmean(low), np.nanmean(high))
 
 
@@ -85,7 +88,7 @@ def test_sample_cli_bad_input(tmp_path, capsys, extra, message):
 
 def test_sample_cli_bad_checkpoint_and_values(tmp_path, capsys):
     assert main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--checkpoint', str(tmp_path)]) == 2
-    assert 'no molecules_config.json' in capsys.readouterr().err
+    assert 'has no model_index.json' in capsys.readouterr().err
     with pytest.raises(SystemExit, match='NAME=VALUE'):
         main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--property', 'mu=high'])
     with pytest.raises(SystemExit, match='--n must be >= 1'):

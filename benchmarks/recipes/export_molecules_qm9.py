@@ -9,14 +9,18 @@ for a new benchmark of the same weights:
     .venv/bin/python benchmarks/recipes/export_molecules_qm9.py --card-only --steps 15000 --train-seconds 6156 \
         --hardware "AMD EPYC, 2 CPU threads, no GPU (Linux-...)" --bench benchmarks/results/molecules_qm9.json --note "..."
 
-Takes the EMA weights of the run's final/ folder (or, if the run stopped early, of its latest checkpoint), saves them
-with safetensors + JSON, and writes README.md (the model card) from the run's log and the benchmark JSON.
+Copies the run's final/ folder (the trained pipeline in diffusers' layout, EMA weights; or, if the run stopped early,
+the pipeline of its latest checkpoint, `MoleculePipeline.from_run`) to --out, and writes README.md (the model card)
+from the run's log and the benchmark JSON.
 """
-import argparse, csv, json, platform, sys
+import argparse, csv, json, platform, shutil, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import cpu_model
-from multidiff.molecules.model import MoleculeDiffusion, model_from_run
+from multidiff.core.checkpoint import replace_dir
+from multidiff.molecules.pipeline import MoleculePipeline
+
+NAME = 'molecules_qm9'
 
 
 def main():
@@ -29,19 +33,25 @@ def main():
     p.add_argument('--steps', type=int, default=None, help='optimizer steps of the run, for --card-only (otherwise read from the run log)')
     p.add_argument('--hardware', default=None, help='where the training ran, e.g. "AMD EPYC, 2 CPU threads, no GPU (Linux-...)" (default: this machine)')
     a = p.parse_args()
+    out = Path(a.out)
     if a.card_only:
         if a.steps is None: p.error('--card-only needs --steps (the run log may be gone)')
-        model, out, steps = MoleculeDiffusion.from_pretrained(a.out), Path(a.out), a.steps
+        steps = a.steps
     else:
         run = Path(a.run)
-        model = MoleculeDiffusion.from_pretrained(run / 'final') if (run / 'final' / 'molecules_config.json').exists() else model_from_run(run)
-        out = model.save_pretrained(a.out)
+        if (run / 'final' / 'model_index.json').exists():  # the trained pipeline: copied as it is (train_config.json beside it)
+            replace_dir(out, lambda tmp: shutil.copytree(run / 'final', tmp, dirs_exist_ok=True))
+        else: MoleculePipeline.from_run(run).save_pretrained(out)
         steps = int(list(csv.DictReader(open(run / 'log.csv')))[-1]['step'])
-    nparams = sum(p.numel() for p in model.denoiser.parameters())
+    pipe = MoleculePipeline.from_pretrained(out)
+    nparams = sum(p.numel() for p in pipe.denoiser.parameters())
+    arch = {k: v for k, v in pipe.denoiser.config.items() if not k.startswith('_')}
+    vocab = pipe.mol_vocab
     b = json.loads(Path(a.bench).read_text()) if a.bench else None
     lines = [f"# multidiff molecules_qm9: masked graph diffusion on QM9 (heavy atoms)", "",
-             f"- **Model:** `GraphTransformer`, {nparams / 1e6:.2f}M parameters ({json.dumps(model.denoiser_config)}), absorbing (masked) discrete diffusion, cosine schedule, T=1000; conditioned on the dipole moment mu (10% condition dropout, so it also samples unconditionally).",
-             f"- **Data:** the train split (117,917 molecules) of `../shared/data/molecules/qm9_gdss_split.csv.gz` (QM9 with the GDSS/MoFlow split); the test split was not used in training. Vocabulary {list(model.vocab.atoms)}, up to {model.vocab.max_atoms} heavy atoms.",
+             f"- **Model:** `GraphTransformer`, {nparams / 1e6:.2f}M parameters ({json.dumps(arch)}), absorbing (masked) discrete diffusion, cosine schedule, T=1000; conditioned on the dipole moment mu (10% condition dropout, so it also samples unconditionally).",
+             f"- **Data:** the train split (117,917 molecules) of `../shared/data/molecules/qm9_gdss_split.csv.gz` (QM9 with the GDSS/MoFlow split); the test split was not used in training. Vocabulary {list(vocab.atoms)}, up to {vocab.max_atoms} heavy atoms.",
+             f"- **Load:** `from multidiff.molecules.pipeline import MoleculePipeline; pipe = MoleculePipeline.from_pretrained('{NAME}')`, then `pipe(100).smiles` (or `pipe(100, properties={{'mu': 3.0}}, guidance_scale=2.0)`).",
              f"- **Command:** `bash benchmarks/recipes/molecules_qm9.sh runs/molecules_qm9 15000` (calls `multidiff train molecules --data ../shared/data/molecules/qm9_gdss_split.csv.gz --split train --property mu --steps 15000 --batch-size 256 --lr 8e-4 --seed 0 --layers 8 --dx 128 --de 32`), then this export script.",
              f"- **Seed:** 0. **Steps:** {steps} optimizer steps of batch 256 (EMA 0.999 weights shipped).",
              f"- **Wall time:** {a.train_seconds / 3600:.2f} h of training on {a.hardware or f'{cpu_model()}, 2 CPU threads, no GPU ({platform.platform()})'}.",

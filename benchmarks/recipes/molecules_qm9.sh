@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Recipe for the shipped QM9 molecule checkpoint (multidiff/pretrained/molecules_qm9).
 # Trains on the train split of the shared GDSS-split QM9 file only, conditioned on the dipole moment mu
-# (10% condition dropout, so the same model samples unconditionally), then copies the EMA weights
-# and writes the model card. Usage: bash benchmarks/recipes/molecules_qm9.sh [RUN_DIR] [STEPS]
+# (10% condition dropout, so the same model samples unconditionally). RUN_DIR/final is then the trained
+# MoleculePipeline (diffusers' layout, EMA weights); export_molecules_qm9.py copies it to the package and
+# writes the model card. Usage: bash benchmarks/recipes/molecules_qm9.sh [RUN_DIR] [STEPS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SHARED=${MULTIDIFF_SHARED:-../shared}

@@ -118,6 +118,8 @@ def register_scheduler(cls):
 def scheduler_from_config(cfg:dict, where:str='config') -> 'Scheduler': # where: named in the error
     "Rebuild a registered scheduler from a config dict that names its class (`_class_name`)."
     name = cfg.get('_class_name')
+    if name not in SCHEDULER_CLASSES:  # the core's own schedulers register when their modules are imported
+        import multidiff.core.gaussian, multidiff.core.categorical
     if name not in SCHEDULER_CLASSES:
         raise ValueError(f"{where} names scheduler class {name!r}; "
                          f"known classes: {', '.join(sorted(SCHEDULER_CLASSES))} "
@@ -153,10 +155,15 @@ class StateScheduler(SchedulerMixin, ConfigMixin):
                  # {entry name: `Component` (or its config)} for padding and symmetry
                  spec:Optional[dict]=None,
                  loss_weights:Optional[dict]=None, # {entry name: weight} in the training loss (default 1)
-                 single:Optional[bool]=None): # only with configs: whether the state is one plain tensor
+                 single:Optional[bool]=None, # only with configs: whether the state is one plain tensor
+                 entries:Optional[list]=None): # the entries' order (saved JSON sorts keys; the order sets the random draws)
         if isinstance(schedulers, dict):  # configs (from JSON) become schedulers through the registry
             schedulers = {k: scheduler_from_config(s, f"entry {k!r}") if isinstance(s, dict) else s
                           for k, s in schedulers.items()}
+            if entries is not None:
+                if sorted(entries) != sorted(schedulers):
+                    raise ValueError(f"entries {entries} must name the schedulers' entries {sorted(schedulers)}")
+                schedulers = {k: schedulers[k] for k in entries}
             if single: schedulers = schedulers[_SINGLE]
         self.single = isinstance(schedulers, Scheduler)
         self.schedulers = {_SINGLE: schedulers} if self.single else dict(schedulers)
@@ -167,7 +174,7 @@ class StateScheduler(SchedulerMixin, ConfigMixin):
         self.timesteps = None
         self.register_to_config(schedulers={k: s.to_config() for k, s in self.schedulers.items()},
                                 spec=_spec_config(self.spec), loss_weights=self.loss_weights,
-                                single=self.single)
+                                single=self.single, entries=list(self.schedulers))
 
     def to_config(self) -> dict:
         return {'_class_name': 'StateScheduler',

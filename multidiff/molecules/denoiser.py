@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['FEATURES', 'MASK_LOGIT', 'bond_orders', 'cycle_counts', 'component_sizes', 'spectral_features', 'graph_features',
-           'feature_dims', 'GraphLayer', 'timestep_embedding', 'GraphTransformer', 'max_valences', 'valence_allowed',
-           'ValenceMask', 'resolve_new_bonds', 'ValenceGuard']
+           'feature_dims', 'GraphLayer', 'GraphTransformer', 'max_valences', 'valence_allowed', 'ValenceMask',
+           'resolve_new_bonds', 'ValenceGuard']
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #d1dec2b4
 import math
@@ -14,6 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from rdkit import Chem
+from diffusers import ConfigMixin, ModelMixin
+from diffusers.configuration_utils import register_to_config
+from diffusers.models.embeddings import get_timestep_embedding
 from .graphs import parse_atom_label, BOND_TYPES
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #85ef1393
@@ -113,23 +116,17 @@ class GraphLayer(nn.Module):
         return x * m, e * pm, y
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #700729bd
-def timestep_embedding(t:Tensor, dim:int, max_period:float=10_000.) -> Tensor:
-    "Sinusoidal embedding of integer timesteps [B] -> [B, dim] (Vaswani et al.; DDPM's time embedding)."
-    half = dim // 2
-    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
-    a = t.float()[:, None] * freqs[None]
-    return torch.cat([a.cos(), a.sin()], -1)
-
 MASK_LOGIT = -1e4 # the pinned logit of the mask class: never predicted, and finite under guidance
 
-class GraphTransformer(nn.Module):
+class GraphTransformer(ModelMixin, ConfigMixin):
     "Denoiser over graph states {'X', 'E', 'node_mask'}: returns logits over clean atom and bond classes."
+    @register_to_config
     def __init__(self,
                  num_atom_types:int, # A, atom classes (without the mask token)
                  max_atoms:int, # N, padded graph size
                  masked:bool=True, # the last class of X and E is a mask token (absorbing diffusion)
                  cond_dim:int=0, # P, conditioning properties (0: unconditional)
-                 layers:int=6, dx:int=128, de:int=64, dy:int=64, heads:int=8, # widths
+                 num_layers:int=6, dx:int=128, de:int=64, dy:int=64, heads:int=8, # widths
                  features:tuple=FEATURES, # structural feature groups, see `graph_features`
                  positional:bool=True, # a learned embedding per atom slot
                  num_train_timesteps:int=1000, dropout:float=0.0):
@@ -141,7 +138,7 @@ class GraphTransformer(nn.Module):
         self.pos = nn.Embedding(max_atoms, dx) if positional else None
         self.y_in = _mlp(dy + fg + (cond_dim + 1 if cond_dim else 0), dy, dy)
         self.dy = dy
-        self.layers = nn.ModuleList(GraphLayer(dx, de, dy, heads, dropout) for _ in range(layers))
+        self.layers = nn.ModuleList(GraphLayer(dx, de, dy, heads, dropout) for _ in range(num_layers))
         self.x_head, self.e_head = _mlp(dx, dx, self.A), _mlp(de, de, self.K)
 
     def forward(self, state:dict, t:Tensor, cond:Optional[Tensor]=None) -> dict:
@@ -152,7 +149,8 @@ class GraphTransformer(nn.Module):
         x = self.x_in(torch.cat([X, nf], -1))
         if self.pos is not None: x = x + self.pos.weight[:X.shape[1]]
         e = self.e_in(E)
-        y = [timestep_embedding(t.to(X.device).expand(X.shape[0]) * (1000 / self.T), self.dy), gf]
+        t = t.to(X.device).expand(X.shape[0]) * (1000 / self.T)  # on a 0..1000 scale, whatever T
+        y = [get_timestep_embedding(t, self.dy, flip_sin_to_cos=True, downscale_freq_shift=0), gf]
         if self.cond_dim:
             c = torch.zeros(X.shape[0], self.cond_dim + 1, device=X.device) if cond is None else cond.to(X)
             if c.shape[-1] != self.cond_dim + 1: raise ValueError(f"cond must be [B, {self.cond_dim + 1}] (values, then a 1 'given' flag; zeros = no condition), got {tuple(c.shape)}")
@@ -210,8 +208,9 @@ class ValenceMask(nn.Module):
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #b764c7d3
 def _draw(probs:Tensor, gen) -> int:
-    "One class index from unnormalised `probs` with the given generator."
-    return int(torch.multinomial(probs.float() / probs.sum(), 1, generator=gen))
+    "One class index from unnormalised `probs` with the given generator (on the CPU, where generators live)."
+    p = probs.float().cpu()
+    return int(torch.multinomial(p / p.sum(), 1, generator=gen))
 
 def resolve_new_bonds(prev:dict, sample:dict, p0:dict, maxval:Tensor, generator=None) -> dict:
     "Redraw, one at a time, the bonds revealed this step at atoms they overfill, from p0 restricted to orders that fit."

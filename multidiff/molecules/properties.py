@@ -52,17 +52,16 @@ class PropertyPredictor:
         return float(np.abs(p[ok] - np.asarray(values)[ok]).mean())
 
 # %% ../../nbs/molecules/04_properties.ipynb #5618a717
-def conditional_error(model, predictor:PropertyPredictor, prop:str, targets:Sequence[float], n_per_target:int=100,
-                      guidance_scale:float=2.0, num_steps:int=50, seed:int=0, **sample_kw) -> dict:
+def conditional_error(pipe, # a `MoleculePipeline` conditioned on `prop`
+                      predictor:PropertyPredictor, prop:str, targets:Sequence[float], n_per_target:int=100,
+                      guidance_scale:float=2.0, num_steps:int=50, seed:int=0,
+                      **call_kw) -> dict: # more pipeline arguments (restarts, valence_mask, ...)
     "MAE between requested and predicted property of guided samples, beside unconditional samples' MAE to the same requests."
-    from multidiff.molecules.model import sample_molecules
-    from multidiff.molecules.metrics import canonical_largest_fragment
     rows, cond_err, uncond_err = [], [], []
-    uncond = sample_molecules(model, n_per_target * len(targets), num_steps=num_steps, seed=seed + 10**6, **sample_kw)
-    pu = predictor.predict(uncond)
+    run = lambda n, seed, **kw: pipe(n, num_inference_steps=num_steps, seed=seed, progress=False, **call_kw, **kw).smiles
+    pu = predictor.predict(run(n_per_target * len(targets), seed + 10**6))
     for i, target in enumerate(targets):
-        smi = sample_molecules(model, n_per_target, num_steps=num_steps, seed=seed + i * n_per_target, properties={prop: target},
-                               guidance_scale=guidance_scale, **sample_kw)
+        smi = run(n_per_target, seed + i * n_per_target, properties={prop: target}, guidance_scale=guidance_scale)
         p = predictor.predict(smi); ok = ~np.isnan(p)
         e = np.abs(p[ok] - target); u = np.abs(pu[~np.isnan(pu)] - target)
         cond_err.append(e); uncond_err.append(u)

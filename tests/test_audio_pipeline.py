@@ -1,22 +1,19 @@
 """AudioPipeline: the shipped checkpoint reproduces the pre-pipeline sampling functions bit for bit (references in
 tests/data, made by tools/make_legacy_references.py at 7aab36a), and a fresh model survives
 to_pipeline -> save_pretrained -> from_pretrained with the same output."""
-import json
 from pathlib import Path
 from types import SimpleNamespace
 import pytest
 import torch
-from safetensors.torch import load_file
 from multidiff.audio.model import audio_model
 from multidiff.audio.pipeline import AudioPipeline
 from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
 
-DATA = Path(__file__).parent / 'data'
 
 
 @pytest.fixture(scope='module')
-def refs():
-    return load_file(DATA / 'legacy_references.safetensors'), json.loads((DATA / 'legacy_references.json').read_text())['audio']
+def refs(legacy_tensors, legacy_meta):
+    return legacy_tensors, legacy_meta['audio']
 
 
 @pytest.fixture(scope='module')
@@ -26,13 +23,6 @@ def shipped():
     return pipe
 
 
-@pytest.fixture
-def one_thread():
-    "The references were made with one thread: float sums must run in the same order."
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def legacy_call(call: dict) -> dict:

@@ -2,29 +2,20 @@
 
 References: tests/data/legacy_references.* (tools/make_legacy_references.py at commit 7aab36a, one torch thread).
 """
-import json
-from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
 from multidiff.image.digits import DigitsPipeline, digits_model
 from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
 
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def refs():
-    return load_file(str(DATA / "legacy_references.safetensors")), json.loads((DATA / "legacy_references.json").read_text())
+def refs(legacy_tensors, legacy_meta):
+    return legacy_tensors, legacy_meta
 
 
-@pytest.fixture
-def one_thread():
-    old = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
 
 
 def test_bit_identical_to_the_old_sampling(refs, one_thread):

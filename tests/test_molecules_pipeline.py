@@ -1,7 +1,5 @@
 """MoleculePipeline: the shipped checkpoint reproduces the pre-pipeline sampling functions bit for bit, and a pipeline
 survives save_pretrained / from_pretrained and from_run unchanged."""
-import json
-from pathlib import Path
 import pytest
 import torch
 from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
@@ -9,15 +7,6 @@ from multidiff.molecules.graphs import MolVocab
 from multidiff.molecules.model import molecule_model, train_molecules
 from multidiff.molecules.pipeline import MoleculePipeline
 
-REFS = Path(__file__).resolve().parent / 'data' / 'legacy_references.json'
-
-
-@pytest.fixture
-def one_thread():
-    "The references were made with one thread; restore the caller's count after."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def _quiet(pipe):
@@ -25,9 +14,9 @@ def _quiet(pipe):
 
 
 @pytest.mark.parametrize('name', ['plain', 'guided', 'scaffold', 'grid'])
-def test_shipped_pipeline_reproduces_the_legacy_references(one_thread, name):
+def test_shipped_pipeline_reproduces_the_legacy_references(one_thread, legacy_meta, name):
     "The calls of tools/make_legacy_references.py (sample_molecules at 7aab36a), through the pipeline: identical SMILES."
-    ref = json.loads(REFS.read_text())['molecules'][name]
+    ref = legacy_meta['molecules'][name]
     call = dict(ref['call']); n, steps = call.pop('n'), call.pop('num_steps')
     pipe = _quiet(MoleculePipeline.from_pretrained('molecules_qm9'))
     assert pipe(num_molecules=n, num_inference_steps=steps, **call).smiles == ref['smiles']

@@ -13,15 +13,8 @@ from multidiff.image.io import bicubic_resize
 from multidiff.image.sr import SRDiffusion, sr_model, train_sr
 from multidiff.image.sr_pipeline import SuperResolutionPipeline
 
-DATA = Path(__file__).resolve().parent / 'data'
 
 
-@pytest.fixture
-def one_thread():
-    "The references were made with one thread (thread count changes float reduction order)."
-    prev = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(prev)
 
 
 def quiet(pipe):
@@ -34,9 +27,8 @@ def tiny():
     return sr_model(4, channels=(32, 64), layers_per_block=1, seed=3).eval()
 
 
-def test_shipped_checkpoint_reproduces_the_legacy_references(one_thread):
-    refs = load_file(str(DATA / 'legacy_references.safetensors'))
-    calls = json.loads((DATA / 'legacy_references.json').read_text())['sr']
+def test_shipped_checkpoint_reproduces_the_legacy_references(one_thread, legacy_tensors, legacy_meta):
+    refs, calls = legacy_tensors, legacy_meta['sr']
     pipe = quiet(SuperResolutionPipeline.from_pretrained('sr_x4'))
     assert set(calls) == {'one_step', 'tiled', 'noisy'}
     for name, call in calls.items():  # upscale_tensor(m, lr, num_steps=n, ...) -> pipe(lr, num_inference_steps=n, ...)

@@ -1,7 +1,6 @@
 """VideoPipeline: the shipped checkpoint reproduces the pre-pipeline sampling functions bit for bit (references in
 tests/data, made by tools/make_legacy_references.py at 7aab36a: predict_video, generate_video, interpolate_video), and a
 fresh model survives to_pipeline -> save_pretrained -> from_pretrained with the same output."""
-import json
 from pathlib import Path
 import pytest
 import torch
@@ -10,12 +9,11 @@ from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
 from multidiff.video.model import video_model, VideoDiffusion, FrameTranslator
 from multidiff.video.pipeline import VideoPipeline
 
-DATA = Path(__file__).parent / 'data'
 
 
 @pytest.fixture(scope='module')
-def refs():
-    return load_file(DATA / 'legacy_references.safetensors'), json.loads((DATA / 'legacy_references.json').read_text())['video']
+def refs(legacy_tensors, legacy_meta):
+    return legacy_tensors, legacy_meta['video']
 
 
 @pytest.fixture(scope='module')
@@ -25,13 +23,6 @@ def shipped():
     return pipe
 
 
-@pytest.fixture
-def one_thread():
-    "The references were made with one thread: float sums must run in the same order."
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def predict(pipe, clips, call: dict) -> torch.Tensor:

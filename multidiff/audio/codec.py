@@ -30,12 +30,14 @@ def _read(path:Path, max_seconds:Optional[float]):
                 y, sr = librosa.load(path, sr=None, mono=False, duration=max_seconds)
         except Exception:
             raise ValueError(f"{path} is not a readable audio file ({type(first).__name__}: {first}); "
-                             "multidiff reads WAV, FLAC, OGG and AIFF (and MP3 where audioread has a backend): convert it, e.g. `ffmpeg -i IN out.wav`") from None
+                             "multidiff reads WAV, FLAC, OGG and AIFF (and MP3 where audioread "
+                             "has a backend): convert it, e.g. `ffmpeg -i IN out.wav`") from None
         return np.atleast_2d(y).T, sr
 
 def load_audio(path, # a WAV, FLAC, OGG or AIFF file
                sample_rate:int=8000, # resampled to this rate
-               max_seconds:Optional[float]=None) -> Tensor: # read at most this much from the start (None: all)
+               max_seconds:Optional[float]=None
+              ) -> Tensor: # read at most this much from the start (None: all)
     "A mono float32 waveform [samples] at `sample_rate`: channels averaged, resampled with librosa."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path} does not exist or is not a file")
@@ -59,20 +61,26 @@ def fit_length(wave:Tensor, length:int) -> tuple: # wave [..., samples]
 
 # %% ../../nbs/audio/00_codec.ipynb #3f5bbba2
 class MelCodec:
-    "Waveform [..., samples] <-> log-mel image [..., 1, n_mels, frames] in [-1, 1]; `decode` inverts with Griffin-Lim."
+    ("Waveform [..., samples] <-> log-mel image [..., 1, n_mels, frames] in [-1, 1]; "
+     "`decode` inverts with Griffin-Lim.")
     def __init__(self, sample_rate:int=8000, n_fft:int=512, hop_length:int=128, n_mels:int=128, frames:int=64,
                  f_min:float=0.0, f_max:Optional[float]=None, # mel band edges in Hz (f_max default: Nyquist)
-                 min_db:float=-80.0, max_db:float=20.0, # the dB range mapped to [-1, 1] (fixed: loudness is kept)
+                 min_db:float=-80.0,
+                 max_db:float=20.0, # the dB range mapped to [-1, 1] (fixed: loudness is kept)
                  griffin_lim_iters:int=32): # phase-recovery iterations in `decode` (more: cleaner, slower)
         if max_db <= min_db: raise ValueError(f"max_db must exceed min_db, got {min_db}..{max_db}")
-        self.config = dict(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, frames=frames, f_min=f_min,
-                           f_max=f_max, min_db=min_db, max_db=max_db, griffin_lim_iters=griffin_lim_iters)
-        self.sample_rate, self.hop_length, self.frames, self.min_db, self.max_db = sample_rate, hop_length, frames, min_db, max_db
+        self.config = dict(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+                           frames=frames, f_min=f_min, f_max=f_max, min_db=min_db, max_db=max_db,
+                           griffin_lim_iters=griffin_lim_iters)
+        (self.sample_rate, self.hop_length, self.frames,
+         self.min_db, self.max_db) = sample_rate, hop_length, frames, min_db, max_db
         self.length = hop_length * (frames - 1)  # samples that make exactly `frames` centred frames
         mel = dict(sample_rate=sample_rate, f_min=f_min, f_max=f_max, norm='slaney', mel_scale='slaney')
-        self.mel = torchaudio.transforms.MelSpectrogram(n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, power=2.0, **mel)
+        self.mel = torchaudio.transforms.MelSpectrogram(n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+                                                        power=2.0, **mel)
         self.inverse_mel = torchaudio.transforms.InverseMelScale(n_fft // 2 + 1, n_mels, **mel)
-        self.griffin_lim = torchaudio.transforms.GriffinLim(n_fft, n_iter=griffin_lim_iters, hop_length=hop_length, power=2.0,
+        self.griffin_lim = torchaudio.transforms.GriffinLim(n_fft, n_iter=griffin_lim_iters,
+                                                            hop_length=hop_length, power=2.0,
                                                             rand_init=False, length=self.length)
 
     @property
@@ -92,24 +100,29 @@ class MelCodec:
 
     @torch.no_grad()
     def decode(self, image:Tensor) -> Tensor:
-        "Image(s) [..., 1, n_mels, frames] -> waveform(s) [..., length] (mel inverted by least squares, phase by Griffin-Lim)."
+        ("Image(s) [..., 1, n_mels, frames] -> waveform(s) [..., length] "
+         "(mel inverted by least squares, phase by Griffin-Lim).")
         if image.shape[-2:] != (self.mel.n_mels, self.frames):
-            raise ValueError(f"Expected mel images [..., 1, {self.mel.n_mels}, {self.frames}], got {tuple(image.shape)}: was this image made by another codec?")
+            raise ValueError(f"Expected mel images [..., 1, {self.mel.n_mels}, {self.frames}], "
+                             f"got {tuple(image.shape)}: was this image made by another codec?")
         linear = self.inverse_mel(self.to_power(image.float())).clamp_min(0)
         return self.griffin_lim(linear)
 
 # %% ../../nbs/audio/00_codec.ipynb #9e8acfb8
 def _magnitudes(ref:Tensor, est:Tensor, n_fft:int, hop_length:int) -> tuple:
     n = min(ref.shape[-1], est.shape[-1])
-    stft = lambda w: torch.stft(w[..., :n].float(), n_fft, hop_length, window=torch.hann_window(n_fft), return_complex=True).abs()
+    stft = lambda w: torch.stft(w[..., :n].float(), n_fft, hop_length, window=torch.hann_window(n_fft),
+                                return_complex=True).abs()
     return stft(ref), stft(est)
 
-def spectral_convergence(ref:Tensor, est:Tensor, n_fft:int=512, hop_length:int=128) -> Tensor: # waveforms [..., samples]
+def spectral_convergence(ref:Tensor, est:Tensor, n_fft:int=512,
+                         hop_length:int=128) -> Tensor: # waveforms [..., samples]
     "‖|S_ref| − |S_est|‖_F / ‖|S_ref|‖_F per waveform."
     S, E = _magnitudes(ref, est, n_fft, hop_length)
     return (S - E).flatten(-2).norm(dim=-1) / S.flatten(-2).norm(dim=-1).clamp_min(1e-8)
 
-def log_spectral_distance(ref:Tensor, est:Tensor, n_fft:int=512, hop_length:int=128, eps:float=1e-8) -> Tensor:
+def log_spectral_distance(ref:Tensor, est:Tensor, n_fft:int=512, hop_length:int=128,
+                          eps:float=1e-8) -> Tensor:
     "Mean over frames of the RMS over frequency of 10·log10(P_ref / P_est), in dB, per waveform."
     S, E = _magnitudes(ref, est, n_fft, hop_length)
     d = 10 * torch.log10((S ** 2 + eps) / (E ** 2 + eps))

@@ -18,11 +18,15 @@ class DigitClassifier(nn.Module):
     def __init__(self, num_classes:int=10, n_mels:int=128, width:int=32, embed_dim:int=64):
         super().__init__()
         if n_mels % 16: raise ValueError(f"n_mels must be divisible by 16 (four halvings), got {n_mels}")
-        block = lambda i, o: nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
-        self.features = nn.Sequential(nn.AvgPool2d(2), block(1, width), block(width, 2 * width), block(2 * width, 4 * width))
-        self.project = nn.Sequential(nn.Dropout(0.2), nn.Linear(4 * width * (n_mels // 16), embed_dim), nn.ReLU())
+        block = lambda i, o: nn.Sequential(nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU(),
+                                           nn.MaxPool2d(2))
+        self.features = nn.Sequential(nn.AvgPool2d(2), block(1, width), block(width, 2 * width),
+                                      block(2 * width, 4 * width))
+        self.project = nn.Sequential(nn.Dropout(0.2), nn.Linear(4 * width * (n_mels // 16), embed_dim),
+                                     nn.ReLU())
         self.head = nn.Linear(embed_dim, num_classes)
-    def embed(self, mels:Tensor) -> Tensor: return self.project(self.features(mels).mean(-1).flatten(1))  # mean over time only
+    def embed(self, mels:Tensor) -> Tensor: # mean over time only
+        return self.project(self.features(mels).mean(-1).flatten(1))
     def forward(self, mels:Tensor) -> Tensor: return self.head(self.embed(mels))
 
 # %% ../../nbs/audio/02_metrics.ipynb #9ba008cf
@@ -36,10 +40,14 @@ def _augment(x:Tensor, g:torch.Generator, max_shift:int, max_gain:float) -> Tens
     return torch.where(out > -1, (out + gain).clamp(-1, 1), out)
 
 def train_classifier(mels:Tensor, labels:Tensor, # real mel images [N, 1, n_mels, frames] and their labels
-                     num_classes:Optional[int]=None, epochs:int=30, batch_size:int=64, lr:float=3e-3, seed:int=0,
-                     max_shift:int=4, max_gain:float=0.06) -> DigitClassifier: # augmentation: frames, and normalised dB (0.06 = 3 dB of a 100 dB range)
+                     num_classes:Optional[int]=None, epochs:int=30, batch_size:int=64, lr:float=3e-3,
+                     seed:int=0, max_shift:int=4, max_gain:float=0.06,
+                     # augmentation: frames, and normalised dB (0.06 = 3 dB of a 100 dB range)
+                    ) -> DigitClassifier:
     "Train a `DigitClassifier` (AdamW, one-cycle schedule); deterministic for a seed."
-    if len(mels) != len(labels) or not len(mels): raise ValueError(f"Need as many labels as clips (got {len(mels)} clips, {len(labels)} labels), and at least one")
+    if len(mels) != len(labels) or not len(mels):
+        raise ValueError(f"Need as many labels as clips (got {len(mels)} clips, {len(labels)} labels), "
+                         "and at least one")
     torch.manual_seed(seed)  # init only
     clf = DigitClassifier(num_classes or int(labels.max()) + 1, mels.shape[-2])
     g = torch.Generator().manual_seed(seed)
@@ -54,7 +62,8 @@ def train_classifier(mels:Tensor, labels:Tensor, # real mel images [N, 1, n_mels
     return clf.eval()
 
 @torch.no_grad()
-def predict(clf:DigitClassifier, mels:Tensor, batch_size:int=256) -> tuple: # -> (labels [N], embeddings [N, 64])
+def predict(clf:DigitClassifier, mels:Tensor,
+            batch_size:int=256) -> tuple: # -> (labels [N], embeddings [N, 64])
     "Predicted labels and embeddings, in batches."
     outs = [(clf.head(e).argmax(-1), e) for e in (clf.embed(m) for m in mels.split(batch_size))]
     return torch.cat([o[0] for o in outs]), torch.cat([o[1] for o in outs])
@@ -63,7 +72,8 @@ def predict(clf:DigitClassifier, mels:Tensor, batch_size:int=256) -> tuple: # ->
 def frechet_distance(a:Tensor, b:Tensor) -> float: # embeddings [N, D] and [M, D], N, M >= 2
     "Fréchet distance between Gaussians fitted to two embedding sets."
     import scipy.linalg
-    if len(a) < 2 or len(b) < 2: raise ValueError(f"Need at least 2 embeddings per set for a covariance, got {len(a)} and {len(b)}")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"Need at least 2 embeddings per set for a covariance, got {len(a)} and {len(b)}")
     a, b = a.double().numpy(), b.double().numpy()
     mu1, mu2, s1, s2 = a.mean(0), b.mean(0), np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     covmean = scipy.linalg.sqrtm(s1 @ s2)
@@ -72,8 +82,11 @@ def frechet_distance(a:Tensor, b:Tensor) -> float: # embeddings [N, D] and [M, D
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean.real))
 
 # %% ../../nbs/audio/02_metrics.ipynb #2ea3abbe
-def audio_scores(clf:DigitClassifier, generated:Tensor, labels:Tensor, # mel images of the generated *waveforms*, requested labels
+def audio_scores(clf:DigitClassifier, generated:Tensor,
+                 # mel images of the generated *waveforms*, requested labels
+                 labels:Tensor,
                  real:Tensor) -> dict: # mel images of real clips
     "{'accuracy', 'frechet_distance'} of generated clips against real ones."
     pred, emb = predict(clf, generated)
-    return {'accuracy': (pred == labels).float().mean().item(), 'frechet_distance': frechet_distance(emb, predict(clf, real)[1])}
+    return {'accuracy': (pred == labels).float().mean().item(),
+            'frechet_distance': frechet_distance(emb, predict(clf, real)[1])}

@@ -23,17 +23,24 @@ from .codec import MelCodec, load_audio, fit_length
 AUDIO_EXTENSIONS = ('.wav', '.flac', '.ogg', '.oga', '.aiff', '.aif', '.mp3')
 
 def clip_table(root, split:Optional[str]=None) -> list: # 'train', 'test' or None (all)
-    "[{'path', 'label', 'split'}] from `root/manifest.csv`, or from file names `{label}_*.ext` in `root` and `root/recordings`."
+    ("[{'path', 'label', 'split'}] from `root/manifest.csv`, "
+     "or from file names `{label}_*.ext` in `root` and `root/recordings`.")
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f"{root} is not a folder of audio clips")
     if (root / 'manifest.csv').exists():
         with open(root / 'manifest.csv', newline='') as f: rows = list(csv.DictReader(f))
-        if rows and not {'path', 'digit'} <= set(rows[0]): raise ValueError(f"{root / 'manifest.csv'} needs columns 'path' and 'digit' (and optionally 'split'); it has {list(rows[0])}")
-        table = [{'path': root / r['path'], 'label': int(r['digit']), 'split': r.get('split') or 'train'} for r in rows]
+        if rows and not {'path', 'digit'} <= set(rows[0]):
+            raise ValueError(f"{root / 'manifest.csv'} needs columns 'path' and 'digit' "
+                             f"(and optionally 'split'); it has {list(rows[0])}")
+        table = [{'path': root / r['path'], 'label': int(r['digit']), 'split': r.get('split') or 'train'}
+                 for r in rows]
     else:
-        files = sorted(p for d in (root, root / 'recordings') if d.is_dir() for p in d.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS)
+        files = sorted(p for d in (root, root / 'recordings') if d.is_dir()
+                       for p in d.iterdir() if p.suffix.lower() in AUDIO_EXTENSIONS)
         bad = [p.name for p in files if not re.match(r'^\d+_', p.name)]
-        if bad: raise ValueError(f"{len(bad)} file(s) in {root} do not start with a numeric label, e.g. {bad[0]!r}: name clips '{{label}}_{{anything}}.wav' or add a manifest.csv")
+        if bad: raise ValueError(f"{len(bad)} file(s) in {root} do not start with a numeric label, "
+                                 f"e.g. {bad[0]!r}: name clips '{{label}}_{{anything}}.wav' "
+                                 "or add a manifest.csv")
         table = [{'path': p, 'label': int(p.name.split('_')[0]), 'split': 'train'} for p in files]
     if split is not None: table = [r for r in table if r['split'] == split]
     if not table: raise ValueError(f"No clips{'' if split is None else f' in split {split!r}'} under {root}")
@@ -42,37 +49,51 @@ def clip_table(root, split:Optional[str]=None) -> list: # 'train', 'test' or Non
 # %% ../../nbs/audio/01_model.ipynb #f4eb47b7
 def load_clips(root, codec:Optional[MelCodec]=None, split:Optional[str]=None,
                silence:float=1e-4) -> dict: # a clip whose peak is below this is 'silent'
-    "{'mels' [N, 1, n_mels, frames], 'labels' [N], 'lengths' [N] (samples kept), 'paths', 'skipped' [(path, reason)], 'cropped'}."
+    ("{'mels' [N, 1, n_mels, frames], 'labels' [N], 'lengths' [N] (samples kept), 'paths', "
+     "'skipped' [(path, reason)], 'cropped'}.")
     codec = codec or MelCodec()
     mels, labels, lengths, paths, skipped, cropped = [], [], [], [], [], 0
     for r in clip_table(root, split):
         try: wave = load_audio(r['path'], codec.sample_rate)
         except (ValueError, FileNotFoundError) as e: skipped.append((str(r['path']), str(e))); continue
-        if wave.abs().max() < silence: skipped.append((str(r['path']), f'silent (peak {wave.abs().max():.1e} < {silence})')); continue
+        if wave.abs().max() < silence:
+            skipped.append((str(r['path']), f'silent (peak {wave.abs().max():.1e} < {silence})')); continue
         cropped += len(wave) > codec.length
         wave, n = fit_length(wave, codec.length)
-        mels.append(codec.encode(wave)); labels.append(r['label']); lengths.append(n); paths.append(str(r['path']))
-    if skipped: warnings.warn(f"Skipped {len(skipped)} clip(s) under {root}: " + '; '.join(f'{Path(p).name}: {why}' for p, why in skipped[:5]) + (' ...' if len(skipped) > 5 else ''))
-    if cropped: warnings.warn(f"Cropped {cropped} clip(s) under {root} to the model's {codec.seconds:.3f} s window")
-    if not mels: raise ValueError(f"No usable clips under {root}: all {len(skipped)} were skipped (see the warning for reasons)")
-    return {'mels': torch.stack(mels), 'labels': torch.tensor(labels), 'lengths': torch.tensor(lengths), 'paths': paths, 'skipped': skipped, 'cropped': cropped}
+        mels.append(codec.encode(wave)); labels.append(r['label']); lengths.append(n)
+        paths.append(str(r['path']))
+    if skipped: warnings.warn(f"Skipped {len(skipped)} clip(s) under {root}: "
+                              + '; '.join(f'{Path(p).name}: {why}' for p, why in skipped[:5])
+                              + (' ...' if len(skipped) > 5 else ''))
+    if cropped:
+        warnings.warn(f"Cropped {cropped} clip(s) under {root} to the model's {codec.seconds:.3f} s window")
+    if not mels:
+        raise ValueError(f"No usable clips under {root}: all {len(skipped)} were skipped "
+                         "(see the warning for reasons)")
+    return {'mels': torch.stack(mels), 'labels': torch.tensor(labels), 'lengths': torch.tensor(lengths),
+            'paths': paths, 'skipped': skipped, 'cropped': cropped}
 
 # %% ../../nbs/audio/01_model.ipynb #153288cc
-def audio_unet(n_mels:int=128, frames:int=64, num_classes:int=10, channels:tuple=(64, 128, 128), layers_per_block:int=1,
+def audio_unet(n_mels:int=128, frames:int=64, num_classes:int=10, channels:tuple=(64, 128, 128),
+               layers_per_block:int=1,
                attention:bool=True, # self-attention at the lowest resolution (the whole clip in view)
-               fold:int=4, # space-to-depth fold of the mel image (`FoldedDenoiser`): fold**2 fewer pixels for the UNet
+               # space-to-depth fold of the mel image (`FoldedDenoiser`): fold**2 fewer pixels for the UNet
+               fold:int=4,
                seed:int=0) -> FoldedDenoiser:
-    "A class-conditional UNet2DModel denoiser for [B, 1, n_mels, frames] mel images; label `num_classes` means 'no label'."
+    ("A class-conditional UNet2DModel denoiser for [B, 1, n_mels, frames] mel images; "
+     "label `num_classes` means 'no label'.")
     div = fold * 2 ** (len(channels) - 1)
     if n_mels % div or frames % div:
-        raise ValueError(f"n_mels={n_mels} and frames={frames} must be divisible by fold * 2**(levels - 1) = {div}")
+        raise ValueError(f"n_mels={n_mels} and frames={frames} must be divisible by "
+                         f"fold * 2**(levels - 1) = {div}")
     torch.manual_seed(seed)  # weight init only
     n = len(channels)
     down = ('DownBlock2D',) * (n - 1) + ('AttnDownBlock2D' if attention else 'DownBlock2D',)
     up = ('AttnUpBlock2D' if attention else 'UpBlock2D',) + ('UpBlock2D',) * (n - 1)
-    unet = UNet2DModel(sample_size=(n_mels // fold, frames // fold), in_channels=fold ** 2, out_channels=fold ** 2,
-                       block_out_channels=tuple(channels), layers_per_block=layers_per_block, down_block_types=down,
-                       up_block_types=up, norm_num_groups=min(32, channels[0]), num_class_embeds=num_classes + 1)
+    unet = UNet2DModel(sample_size=(n_mels // fold, frames // fold), in_channels=fold ** 2,
+                       out_channels=fold ** 2, block_out_channels=tuple(channels),
+                       layers_per_block=layers_per_block, down_block_types=down, up_block_types=up,
+                       norm_num_groups=min(32, channels[0]), num_class_embeds=num_classes + 1)
     return FoldedDenoiser(DiffusersDenoiser(unet), fold)
 
 # %% ../../nbs/audio/01_model.ipynb #4ecd05e4
@@ -102,13 +123,16 @@ def audio_model(codec:Optional[MelCodec]=None, num_classes:int=10, prediction_ty
 # %% ../../nbs/audio/01_model.ipynb #2f53e6a5
 def train_audio(data, # a clip folder (see `clip_table`) or (mels [N, 1, n_mels, frames], labels [N])
                 out_dir='runs/audio', steps:int=2000, batch_size:int=32, lr:float=5e-4, seed:int=0,
-                codec:Optional[MelCodec]=None, num_classes:Optional[int]=None, # default: 1 + the largest label
+                codec:Optional[MelCodec]=None,
+                num_classes:Optional[int]=None, # default: 1 + the largest label
                 resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
-                **model_kw) -> tuple: # `audio_model` options (channels, fold, ...); returns (EMA model, trainer)
+                **model_kw
+               ) -> tuple: # `audio_model` options (channels, fold, ...); returns (EMA model, trainer)
     "Train a class-conditional audio model."
     from multidiff.core.trainer import domain_config, train_in_folder
     codec = codec or MelCodec()
-    if isinstance(data, (str, Path)): d = load_clips(data, codec, 'train'); mels, labels = d['mels'], d['labels']
+    if isinstance(data, (str, Path)):
+        d = load_clips(data, codec, 'train'); mels, labels = d['mels'], d['labels']
     else: mels, labels = data
     if mels.shape[1:] != (1, codec.mel.n_mels, codec.frames):
         raise ValueError(f"mels must be [N, 1, {codec.mel.n_mels}, {codec.frames}] for this codec, "
@@ -141,7 +165,8 @@ def speech_sample_path() -> Path:
     return root
 
 def mel_strip(mels:Tensor, gap:int=2) -> np.ndarray: # [N, 1, n_mels, frames] in [-1, 1]
-    "Spectrograms side by side, low frequencies at the bottom: a [n_mels, width] array in [0, 1] (for plt.imshow)."
+    ("Spectrograms side by side, low frequencies at the bottom: "
+     "a [n_mels, width] array in [0, 1] (for plt.imshow).")
     cols = []
     for m in mels: cols += [m[0].flip(0), torch.ones(m.shape[-2], gap)]
     return ((torch.cat(cols[:-1], 1) + 1) / 2).clamp(0, 1).numpy()

@@ -28,7 +28,9 @@ class AudioPipelineOutput(DiffusersAudioOutput):
 
 class AudioPipeline(MultidiffPipeline):
     "Class-conditional mel-spectrogram diffusion to waveforms: generate, inpaint and continue clips."
-    def __init__(self, denoiser:nn.Module, scheduler, # the mel denoiser (`audio_unet`); its training scheduler
+    def __init__(self, denoiser:nn.Module,
+                 # the mel denoiser (`audio_unet`); its training scheduler
+                 scheduler,
                  codec_config:Optional[dict]=None, # `MelCodec` options (default: the 8 kHz speech codec)
                  num_classes:int=10, # labels 0..num_classes-1; label `num_classes` is the null label
                  cond_dropout:float=0.1): # the training setting, kept for `to_model`
@@ -51,10 +53,12 @@ def check_labels(self:AudioPipeline, labels, # an int, a sequence (one per clip)
     if labels is None: return torch.full((n,), k)
     labels = torch.as_tensor(labels).long().reshape(-1)
     if len(labels) == 1: labels = labels.expand(n)
-    if len(labels) != n: raise ValueError(f"Got {len(labels)} labels for {n} clips: give one, or one per clip")
+    if len(labels) != n:
+        raise ValueError(f"Got {len(labels)} labels for {n} clips: give one, or one per clip")
     bad = labels[(labels < 0) | (labels >= k)]
     if len(bad):
-        raise ValueError(f"Label {int(bad[0])} is outside this model's 0..{k - 1} (None: unconditional clips)")
+        raise ValueError(f"Label {int(bad[0])} is outside this model's 0..{k - 1} "
+                         "(None: unconditional clips)")
     return labels
 
 AudioPipeline.check_labels = check_labels
@@ -74,10 +78,13 @@ def _audio_call(self:AudioPipeline,
                 guidance_scale:float=2.0, # classifier-free guidance of labelled clips (1: none)
                 generator=None, # a torch.Generator, or one per clip ...
                 seed:Optional[int]=None, # ... or a seed: clip i uses seed + i (default 0)
-                sampler:Optional[str]='dpm++', # the solver ('ddpm', 'ddim', 'dpm++', ...; None: the training one)
-                output_type:str='pt', # 'pt' tensors, 'np' numpy arrays, 'mel' mel images only (no Griffin-Lim)
+                # the solver ('ddpm', 'ddim', 'dpm++', ...; None: the training one)
+                sampler:Optional[str]='dpm++',
+                # 'pt' tensors, 'np' numpy arrays, 'mel' mel images only (no Griffin-Lim)
+                output_type:str='pt',
                 return_dict:bool=True, callback_on_step_end:Optional[Callable]=None,
-                **sample_kwargs) -> AudioPipelineOutput: # core `sample` options (known, known_mask, resample, ...)
+                **sample_kwargs
+               ) -> AudioPipelineOutput: # core `sample` options (known, known_mask, resample, ...)
     "Generate clips: mel images from the core loop, waveforms from the codec."
     if output_type not in ('pt', 'np', 'mel'):
         raise ValueError(f"output_type must be 'pt', 'np' or 'mel', got {output_type!r}")
@@ -87,8 +94,9 @@ def _audio_call(self:AudioPipeline,
     y, g = self.check_labels(labels, n).to(self.device), 1.0 if labels is None else guidance_scale
     mels = sample(self.denoiser, sched, (n, 1, c.mel.n_mels, c.frames), num_steps=num_inference_steps,
                   generator=generator, seed=0 if seed is None and generator is None else seed, cond=y,
-                  null_cond=torch.tensor([self.config.num_classes]), guidance_scale=g, progress=self.progress_for(),
-                  callback=self.step_callback(callback_on_step_end), **sample_kwargs).clamp(-1, 1)
+                  null_cond=torch.tensor([self.config.num_classes]), guidance_scale=g,
+                  progress=self.progress_for(), callback=self.step_callback(callback_on_step_end),
+                  **sample_kwargs).clamp(-1, 1)
     audios = None if output_type == 'mel' else c.decode(mels.cpu())
     if output_type == 'np': audios, mels = audios.numpy(), mels.cpu().numpy()
     out = AudioPipelineOutput(audios=audios, mels=mels)
@@ -97,7 +105,8 @@ def _audio_call(self:AudioPipeline,
 AudioPipeline.__call__ = _audio_call
 
 # %% ../../nbs/audio/03_pipeline.ipynb #72beb25f
-def _span_frames(c:MelCodec, start:float, end:Optional[float]) -> tuple: # -> (end, first frame, last frame + 1)
+def _span_frames(c:MelCodec, start:float,
+                 end:Optional[float]) -> tuple: # -> (end, first frame, last frame + 1)
     "The mel frames that the span [start, end) seconds touches, checked against the codec's window."
     end = c.seconds if end is None else min(end, c.seconds)
     if not 0 <= start < end:
@@ -116,7 +125,8 @@ def _crossfade(c:MelCodec, start:float, end:float, fade:float) -> Tensor: # -> [
 # %% ../../nbs/audio/03_pipeline.ipynb #23778c46
 @torch.no_grad()
 def inpaint(self:AudioPipeline, audio, # a waveform [samples] at the codec's rate (fitted to its window)
-            start:float, end:Optional[float], # seconds: the span to generate (end None or past the clip: continue)
+            start:float,
+            end:Optional[float], # seconds: the span to generate (end None or past the clip: continue)
             label:Optional[int]=None, num_inference_steps:int=50, guidance_scale:float=2.0,
             generator=None, seed:Optional[int]=None, # as in `__call__`
             sampler:str='ddim', resample:int=2, # RePaint resampling (ddpm/ddim only)
@@ -124,15 +134,17 @@ def inpaint(self:AudioPipeline, audio, # a waveform [samples] at the codec's rat
             output_type:str='pt', # 'pt' tensors or 'np' numpy arrays
             return_dict:bool=True, callback_on_step_end:Optional[Callable]=None) -> AudioPipelineOutput:
     "The clip with [start, end) seconds regenerated to fit the rest (audios [1, samples], mels [1, 1, H, W])."
-    if output_type not in ('pt', 'np'): raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
+    if output_type not in ('pt', 'np'):
+        raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
     c = self.codec
     wave, _ = fit_length(torch.as_tensor(audio, dtype=torch.float32).reshape(-1), c.length)
     end, f0, f1 = _span_frames(c, start, end)
     mask = torch.ones(1, 1, 1, c.frames); mask[..., f0:f1] = 0  # 1 = kept
     mels = self(None if label is None else [label], num_inference_steps=num_inference_steps,
-                guidance_scale=guidance_scale, generator=generator, seed=seed, sampler=sampler, output_type='mel',
-                callback_on_step_end=callback_on_step_end, known=c.encode(wave)[None].to(self.device),
-                known_mask=mask.to(self.device), resample=resample).mels
+                guidance_scale=guidance_scale, generator=generator, seed=seed, sampler=sampler,
+                output_type='mel', callback_on_step_end=callback_on_step_end,
+                known=c.encode(wave)[None].to(self.device), known_mask=mask.to(self.device),
+                resample=resample).mels
     keep = _crossfade(c, start, end, fade)
     audios = (keep * wave + (1 - keep) * c.decode(mels.cpu())[0])[None]
     if output_type == 'np': audios, mels = audios.numpy(), mels.cpu().numpy()
@@ -144,7 +156,8 @@ AudioPipeline.inpaint = inpaint
 # %% ../../nbs/audio/03_pipeline.ipynb #4559d631
 def demo(self:AudioPipeline, out_dir='runs/demo/audio', num_inference_steps:int=25, seed:int=0,
          guidance_scale:float=2.0) -> dict:
-    "One clip per label (digits 0-9): write digit_{d}.wav, spectrograms.png and metrics.json; return the metrics."
+    ("One clip per label (digits 0-9): write digit_{d}.wav, spectrograms.png and metrics.json; "
+     "return the metrics.")
     import matplotlib.pyplot as plt
     out, c = Path(out_dir), self.codec
     out.mkdir(parents=True, exist_ok=True)

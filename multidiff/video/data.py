@@ -21,16 +21,20 @@ def read_idx(path) -> np.ndarray:
     if not path.is_file(): raise FileNotFoundError(f"{path} does not exist")
     data = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
     if len(data) < 4 or data[:2] != b'\x00\x00' or data[2] != 8:
-        raise ValueError(f"{path} is not an unsigned-byte idx file (bad magic number {data[:4]!r}); MNIST files are named *-idx3-ubyte(.gz)")
+        raise ValueError(f"{path} is not an unsigned-byte idx file (bad magic number {data[:4]!r}); "
+                         "MNIST files are named *-idx3-ubyte(.gz)")
     ndim = data[3]; shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim))
     body = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
-    if body.size != math.prod(shape): raise ValueError(f"{path} declares shape {shape} ({math.prod(shape)} values) but holds {body.size}: the file is truncated")
+    if body.size != math.prod(shape):
+        raise ValueError(f"{path} declares shape {shape} ({math.prod(shape)} values) but holds {body.size}: "
+                         "the file is truncated")
     return body.reshape(shape)
 
 def mnist_digits(root) -> tuple: # a folder with t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz)
     "(images uint8 [N, 28, 28], labels [N]) of the MNIST test set in `root`."
     root = Path(root)
-    find = lambda stem: next((p for p in (root / f'{stem}.gz', root / stem) if p.exists()), root / f'{stem}.gz')
+    find = lambda stem: next((p for p in (root / f'{stem}.gz', root / stem) if p.exists()),
+                             root / f'{stem}.gz')
     return read_idx(find('t10k-images-idx3-ubyte')), read_idx(find('t10k-labels-idx1-ubyte'))
 
 def sklearn_digits(size:int=14) -> tuple: # the side length to resize to
@@ -38,14 +42,16 @@ def sklearn_digits(size:int=14) -> tuple: # the side length to resize to
     from sklearn.datasets import load_digits
     from PIL import Image
     d = load_digits()
-    ims = [np.asarray(Image.fromarray((im * 255 / 16).astype(np.uint8)).resize((size, size), Image.BICUBIC)) for im in d.images]
+    ims = [np.asarray(Image.fromarray((im * 255 / 16).astype(np.uint8)).resize((size, size), Image.BICUBIC))
+           for im in d.images]
     return np.stack(ims), d.target
 
 # %% ../../nbs/video/00_data.ipynb #97eb5295
 def trajectory(rng:np.random.Generator, frames:int, span:float, # positions in [0, span] (canvas minus digit)
                step:float, stochastic:bool=False) -> np.ndarray: # step: pixels per frame
     "Top-left positions [frames, 2] (y, x) of one bouncing digit."
-    pos = rng.uniform(0, span, 2); theta = rng.uniform(0, 2 * np.pi); vel = step * np.array([np.sin(theta), np.cos(theta)])
+    pos = rng.uniform(0, span, 2); theta = rng.uniform(0, 2 * np.pi)
+    vel = step * np.array([np.sin(theta), np.cos(theta)])
     out = np.empty((frames, 2))
     for t in range(frames):
         out[t] = pos
@@ -66,11 +72,15 @@ class MovingDigits(torch.utils.data.Dataset):
                  canvas:int=32, num_digits:int=2, frames:int=16, step:float=1.8, stochastic:bool=False,
                  length:int=10_000, seed:int=0):
         digits = np.asarray(digits)
-        if digits.ndim != 3 or digits.shape[1] != digits.shape[2]: raise ValueError(f"digits must be [N, s, s] square images, got {digits.shape}")
-        if digits.shape[1] > canvas: raise ValueError(f"{digits.shape[1]}-pixel digits do not fit a {canvas}-pixel canvas: resize them or enlarge the canvas")
-        if num_digits < 1 or frames < 1: raise ValueError(f"num_digits and frames must be >= 1, got {num_digits}, {frames}")
-        self.digits, self.canvas, self.num_digits, self.frames, self.step, self.stochastic, self.length, self.seed = \
-            digits, canvas, num_digits, frames, step, stochastic, length, seed
+        if digits.ndim != 3 or digits.shape[1] != digits.shape[2]:
+            raise ValueError(f"digits must be [N, s, s] square images, got {digits.shape}")
+        if digits.shape[1] > canvas:
+            raise ValueError(f"{digits.shape[1]}-pixel digits do not fit a {canvas}-pixel canvas: "
+                             "resize them or enlarge the canvas")
+        if num_digits < 1 or frames < 1:
+            raise ValueError(f"num_digits and frames must be >= 1, got {num_digits}, {frames}")
+        (self.digits, self.canvas, self.num_digits, self.frames, self.step, self.stochastic, self.length,
+         self.seed) = digits, canvas, num_digits, frames, step, stochastic, length, seed
 
     def __len__(self): return self.length
     def __getitem__(self, i:int) -> Tensor:
@@ -78,7 +88,8 @@ class MovingDigits(torch.utils.data.Dataset):
         s = self.digits.shape[1]; clip = np.zeros((self.frames, self.canvas, self.canvas), np.uint8)
         for _ in range(self.num_digits):
             im = self.digits[rng.integers(len(self.digits))]
-            for t, (y, x) in enumerate(np.rint(trajectory(rng, self.frames, self.canvas - s, self.step, self.stochastic)).astype(int)):
+            for t, (y, x) in enumerate(np.rint(trajectory(rng, self.frames, self.canvas - s, self.step,
+                                                          self.stochastic)).astype(int)):
                 np.maximum(clip[t, y:y + s, x:x + s], im, out=clip[t, y:y + s, x:x + s])
         return torch.from_numpy(clip)
 
@@ -87,11 +98,16 @@ def write_gif(clip, path, fps:float=8.0, scale:int=1) -> Path: # clip uint8 [T, 
     "Write a looping GIF atomically (nearest-neighbour upscaled by `scale`)."
     from PIL import Image
     a = np.asarray(clip)
-    if a.dtype != np.uint8 or a.ndim not in (3, 4): raise ValueError(f"A clip is uint8 [T, H, W] or [T, H, W, 3], got {a.dtype} {a.shape}")
+    if a.dtype != np.uint8 or a.ndim not in (3, 4):
+        raise ValueError(f"A clip is uint8 [T, H, W] or [T, H, W, 3], got {a.dtype} {a.shape}")
     if scale > 1: a = a.repeat(scale, 1).repeat(scale, 2)
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f'.{path.name}.tmp')
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp')
     frames = [Image.fromarray(f) for f in a]
-    try: frames[0].save(tmp, format='GIF', save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0); os.replace(tmp, path)
+    try:
+        frames[0].save(tmp, format='GIF', save_all=True, append_images=frames[1:], duration=int(1000 / fps),
+                       loop=0)
+        os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
     return path
 
@@ -110,41 +126,51 @@ def write_mp4(clip, path, fps:float=8.0, scale:int=1) -> Path: # clip uint8 [T, 
     "Write an H.264 MP4 atomically (grayscale as RGB; nearest-neighbour upscaled by `scale`)."
     import imageio.v3 as iio
     a = np.asarray(clip)
-    if a.dtype != np.uint8 or a.ndim not in (3, 4): raise ValueError(f"A clip is uint8 [T, H, W] or [T, H, W, 3], got {a.dtype} {a.shape}")
+    if a.dtype != np.uint8 or a.ndim not in (3, 4):
+        raise ValueError(f"A clip is uint8 [T, H, W] or [T, H, W, 3], got {a.dtype} {a.shape}")
     if scale > 1: a = a.repeat(scale, 1).repeat(scale, 2)
     if a.ndim == 3: a = np.repeat(a[..., None], 3, -1)
     a = np.pad(a, ((0, 0), (0, a.shape[1] % 2), (0, a.shape[2] % 2), (0, 0)))  # H.264 needs even sizes
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); tmp = path.with_name(f'.{path.name}.tmp.mp4')
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.tmp.mp4')
     try: iio.imwrite(tmp, a, fps=fps, codec='libx264', macro_block_size=1); os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
     return path
 
-def read_clip(path, gray:bool=True) -> np.ndarray: # a GIF, an MP4 (or other video ffmpeg reads), an .npy, or a folder of frame images
+def read_clip(path, gray:bool=True,
+              # a GIF, an MP4 (or other video ffmpeg reads), an .npy, or a folder of frame images
+             ) -> np.ndarray:
     "A user's clip as uint8 [T, H, W] (gray) or [T, H, W, 3]."
     from PIL import Image
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'))
+        files = sorted(p for p in path.iterdir()
+                       if p.suffix.lower() in ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'))
         if not files: raise ValueError(f"{path} holds no frame images (png, jpg, bmp, tif, webp)")
         frames = [np.asarray(Image.open(f).convert('L' if gray else 'RGB')) for f in files]
-        if len({f.shape for f in frames}) > 1: raise ValueError(f"The frames in {path} differ in size: {sorted({f.shape for f in frames})[:3]}")
+        if len({f.shape for f in frames}) > 1:
+            raise ValueError(f"The frames in {path} differ in size: {sorted({f.shape for f in frames})[:3]}")
         return np.stack(frames)
     if path.suffix.lower() == '.npy':
         a = np.load(path, allow_pickle=False)
-        if a.dtype != np.uint8 or a.ndim not in (3, 4): raise ValueError(f"{path} must hold uint8 [T, H, W] or [T, H, W, C], got {a.dtype} {a.shape}")
+        if a.dtype != np.uint8 or a.ndim not in (3, 4):
+            raise ValueError(f"{path} must hold uint8 [T, H, W] or [T, H, W, C], got {a.dtype} {a.shape}")
         return a
     try:
         if path.suffix.lower() == '.gif':
             from PIL import ImageSequence
-            with Image.open(path) as im: frames = [np.asarray(f.convert('L' if gray else 'RGB')) for f in ImageSequence.Iterator(im)]
+            with Image.open(path) as im:
+                frames = [np.asarray(f.convert('L' if gray else 'RGB')) for f in ImageSequence.Iterator(im)]
             a = np.stack(frames)
         else:
             import imageio.v3 as iio
             a = iio.imread(path)
-            a = np.asarray(Image.fromarray(a.reshape(-1, a.shape[2], 3)).convert('L')).reshape(a.shape[:3]) if gray and a.ndim == 4 else a
+            a = (np.asarray(Image.fromarray(a.reshape(-1, a.shape[2], 3)).convert('L')).reshape(a.shape[:3])
+                 if gray and a.ndim == 4 else a)
     except Exception as e:
-        raise ValueError(f"{path} is not a readable clip ({type(e).__name__}: {e}); give a GIF, an MP4, a .npy or a folder of frames") from None
+        raise ValueError(f"{path} is not a readable clip ({type(e).__name__}: {e}); "
+                         "give a GIF, an MP4, a .npy or a folder of frames") from None
     return a
 
 # %% ../../nbs/video/00_data.ipynb #febe1d92
@@ -152,5 +178,7 @@ def sample_clips() -> np.ndarray:
     "The project's sample clips, uint8 [24, 16, 32, 32]: `data/moving_digits.npy` in a source checkout."
     import multidiff
     p = Path(multidiff.__file__).resolve().parent.parent / 'data' / 'moving_digits.npy'
-    if not p.exists(): raise FileNotFoundError(f"{p} not found: the sample clips ship in a source checkout of multidiff (data/moving_digits.npy)")
+    if not p.exists():
+        raise FileNotFoundError(f"{p} not found: the sample clips ship in a source checkout of multidiff "
+                                "(data/moving_digits.npy)")
     return read_clip(p)

@@ -12,7 +12,8 @@ from torch import Tensor
 
 # %% ../../nbs/video/02_metrics.ipynb #513585ca
 def _frames(pred:Tensor, truth:Tensor):
-    if pred.shape != truth.shape: raise ValueError(f"Shapes differ: prediction {tuple(pred.shape)} vs truth {tuple(truth.shape)}")
+    if pred.shape != truth.shape:
+        raise ValueError(f"Shapes differ: prediction {tuple(pred.shape)} vs truth {tuple(truth.shape)}")
     if pred.ndim < 2: raise ValueError(f"Frames are [..., H, W], got {tuple(pred.shape)}")
     return pred.double(), truth.double()
 
@@ -25,15 +26,18 @@ def frame_ssim(pred:Tensor, truth:Tensor, win:int=7) -> Tensor: # [..., H, W] fr
     "SSIM per frame, scikit-image's default form (uniform win x win window, sample covariance, valid region)."
     p, t = _frames(pred, truth)
     lead, (H, W) = p.shape[:-2], p.shape[-2:]
-    if min(H, W) < win: raise ValueError(f"SSIM with a {win}x{win} window needs frames at least that large, got {H}x{W}")
+    if min(H, W) < win:
+        raise ValueError(f"SSIM with a {win}x{win} window needs frames at least that large, got {H}x{W}")
     a, b = p.reshape(-1, 1, H, W), t.reshape(-1, 1, H, W)
     mean = lambda x: F.avg_pool2d(x, win, stride=1)
     n = win * win; cov = n / (n - 1)  # sample covariance, as scikit-image
     ma, mb = mean(a), mean(b)
-    vaa, vbb, vab = cov * (mean(a * a) - ma ** 2), cov * (mean(b * b) - mb ** 2), cov * (mean(a * b) - ma * mb)
+    vaa, vbb, vab = (cov * (mean(a * a) - ma ** 2), cov * (mean(b * b) - mb ** 2),
+                     cov * (mean(a * b) - ma * mb))
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     s = ((2 * ma * mb + c1) * (2 * vab + c2)) / ((ma ** 2 + mb ** 2 + c1) * (vaa + vbb + c2))
-    return s.mean((-3, -2, -1)).reshape(lead)  # the valid region: scikit-image crops (win - 1) / 2 pixels of its padded map
+    # the valid region: scikit-image crops (win - 1) / 2 pixels of its padded map
+    return s.mean((-3, -2, -1)).reshape(lead)
 
 # %% ../../nbs/video/02_metrics.ipynb #1c0341ea
 def bright_ratio(pred:Tensor, truth:Tensor, threshold:int=127) -> float:
@@ -45,12 +49,18 @@ def motion_ratio(pred:Tensor, truth:Tensor) -> float: # [..., T, H, W]
     d = lambda x: (x[..., 1:, :, :].double() - x[..., :-1, :, :].double()).abs().mean()
     return float(d(pred) / d(truth).clamp_min(1e-8))
 
-def prediction_scores(pred:Tensor, truth:Tensor, context:Tensor) -> dict: # uint8 [B, T, H, W] predicted / true future frames; [B, k, H, W] the given ones
-    "Mean PSNR/SSIM per future frame and overall, sharpness and motion, with the black-frame and copy-last-frame baselines."
+def prediction_scores(pred:Tensor, truth:Tensor, context:Tensor,
+                      # uint8 [B, T, H, W] predicted / true future frames; [B, k, H, W] the given ones
+                     ) -> dict:
+    ("Mean PSNR/SSIM per future frame and overall, sharpness and motion, "
+     "with the black-frame and copy-last-frame baselines.")
     _frames(pred, truth)
     last = context[:, -1:].expand_as(truth)
-    score = lambda p: {'psnr': frame_psnr(p, truth).clamp(max=100).mean().item(), 'ssim': frame_ssim(p, truth).mean().item(),
-                       'psnr_per_frame': frame_psnr(p, truth).clamp(max=100).mean(0).tolist(), 'ssim_per_frame': frame_ssim(p, truth).mean(0).tolist()}
+    score = lambda p: {'psnr': frame_psnr(p, truth).clamp(max=100).mean().item(),
+                       'ssim': frame_ssim(p, truth).mean().item(),
+                       'psnr_per_frame': frame_psnr(p, truth).clamp(max=100).mean(0).tolist(),
+                       'ssim_per_frame': frame_ssim(p, truth).mean(0).tolist()}
     return {'model': {**score(pred), 'bright_ratio': bright_ratio(pred, truth),
-                      'motion_ratio': motion_ratio(torch.cat([context[:, -1:], pred], 1), torch.cat([context[:, -1:], truth], 1))},
+                      'motion_ratio': motion_ratio(torch.cat([context[:, -1:], pred], 1),
+                                                   torch.cat([context[:, -1:], truth], 1))},
             'black_frame': score(torch.zeros_like(truth)), 'copy_last_frame': score(last)}

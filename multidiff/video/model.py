@@ -30,7 +30,8 @@ class SpaceTimeBlock(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(self, cin:int, cout:int, emb_dim:int, groups:int=8):
         super().__init__()
-        self.norm1, self.spatial = nn.GroupNorm(groups, cin), nn.Conv3d(cin, cout, (1, 3, 3), padding=(0, 1, 1))
+        self.norm1, self.spatial = (nn.GroupNorm(groups, cin),
+                                    nn.Conv3d(cin, cout, (1, 3, 3), padding=(0, 1, 1)))
         self.emb = nn.Linear(emb_dim, 2 * cout)
         self.norm2 = nn.GroupNorm(groups, cout)
         self.temporal = nn.Conv3d(cout, cout, (3, 1, 1), padding=(1, 0, 0))
@@ -47,7 +48,8 @@ def position_embedding(positions:Tensor, dim:int) -> Tensor: # positions [N] -> 
     return get_timestep_embedding(positions, dim, flip_sin_to_cos=False, downscale_freq_shift=0)
 
 class AxisAttention(ModelMixin, ConfigMixin):
-    "Self-attention along 'time' (each pixel across frames, with frame positions) or 'space' (within a frame)."
+    ("Self-attention along 'time' (each pixel across frames, with frame positions) "
+     "or 'space' (within a frame).")
     @register_to_config
     def __init__(self, ch:int, axis:str, heads:int=4, groups:int=8):
         super().__init__()
@@ -72,13 +74,15 @@ class SpaceTimeUNet(ModelMixin, ConfigMixin):
     "(noisy clip [B, C, T, H, W], t, {'mask': [B, 1, T, 1, 1]}) -> prediction; spatial down/up-sampling only."
     @register_to_config
     def __init__(self, channels:tuple=(32, 64, 128), in_channels:int=1,
-                 attention_levels:tuple=(2,), heads:int=4, # space/time attention at these levels (and the middle)
+                 # space/time attention at these levels (and the middle)
+                 attention_levels:tuple=(2,), heads:int=4,
                  fold:int=2): # space-to-depth fold of every frame first: fold**2 fewer positions
         super().__init__()
         emb = 4 * channels[0]
         self.fold, self.width = fold, channels[0]
         self.time_mlp = nn.Sequential(nn.Linear(channels[0], emb), nn.SiLU(), nn.Linear(emb, emb))
-        self.conv_in = nn.Conv3d((in_channels + 1) * fold ** 2, channels[0], (1, 3, 3), padding=(0, 1, 1))  # + mask
+        self.conv_in = nn.Conv3d((in_channels + 1) * fold ** 2, channels[0], (1, 3, 3),
+                                 padding=(0, 1, 1))  # + mask
         def attn(c, lvl):
             if lvl not in attention_levels: return nn.ModuleList([])
             return nn.ModuleList([AxisAttention(c, 'space', heads), AxisAttention(c, 'time', heads)])
@@ -94,7 +98,8 @@ class SpaceTimeUNet(ModelMixin, ConfigMixin):
             self.up.append(nn.ModuleList([SpaceTimeBlock(cin + c, c, emb), attn(c, i)]))
             cin = c
         self.out = nn.Sequential(nn.GroupNorm(8, channels[0]), nn.SiLU(),
-                                 nn.Conv3d(channels[0], in_channels * fold ** 2, (1, 3, 3), padding=(0, 1, 1)))
+                                 nn.Conv3d(channels[0], in_channels * fold ** 2, (1, 3, 3),
+                                           padding=(0, 1, 1)))
         self.levels = len(channels)
 
     def _fold(self, x:Tensor, inverse:bool=False) -> Tensor:
@@ -114,8 +119,10 @@ def given_mask(sample:Tensor, cond:Optional[dict]) -> Tensor:
 def _check_window(net:nn.Module, T:int, H:int, W:int, div:int):
     "A clear error for a window of the wrong length or frames of the wrong size."
     if T != net.frames:
-        raise ValueError(f"This denoiser stacks exactly {net.frames} frames, got {T}: pad the window (the pipeline does)")
-    if H % div or W % div: raise ValueError(f"Frame size {H}x{W} must be divisible by {div} (its fold and levels)")
+        raise ValueError(f"This denoiser stacks exactly {net.frames} frames, got {T}: "
+                         "pad the window (the pipeline does)")
+    if H % div or W % div:
+        raise ValueError(f"Frame size {H}x{W} must be divisible by {div} (its fold and levels)")
 
 # %% ../../nbs/video/01_model.ipynb #3ecf4f81
 def _spacetime_forward(self:SpaceTimeUNet, sample:Tensor, timestep, cond:Optional[dict]=None) -> Tensor:
@@ -144,7 +151,8 @@ SpaceTimeUNet.forward = _spacetime_forward
 
 # %% ../../nbs/video/01_model.ipynb #214eb12f
 class FrameStackUNet(ModelMixin, ConfigMixin):
-    "(noisy clip [B, C, T, H, W], t, {'mask'}) -> prediction: the frames and their mask as a `UNet2DModel`'s channels."
+    ("(noisy clip [B, C, T, H, W], t, {'mask'}) -> prediction: "
+     "the frames and their mask as a `UNet2DModel`'s channels.")
     fixed_frames = True  # the window length is part of the architecture
     @register_to_config
     def __init__(self, frames:int=16, channels:tuple=(64, 128, 128), in_channels:int=1,
@@ -155,10 +163,13 @@ class FrameStackUNet(ModelMixin, ConfigMixin):
         from diffusers import UNet2DModel
         attn = [i in attention_levels for i in range(len(channels))]
         self.unet = UNet2DModel(sample_size=size // fold, in_channels=(in_channels + 1) * frames * fold ** 2,
-                                out_channels=in_channels * frames * fold ** 2, block_out_channels=tuple(channels),
-                                layers_per_block=layers_per_block, norm_num_groups=math.gcd(32, *channels),
-                                down_block_types=tuple('AttnDownBlock2D' if a else 'DownBlock2D' for a in attn),
-                                up_block_types=tuple('AttnUpBlock2D' if a else 'UpBlock2D' for a in reversed(attn)),
+                                out_channels=in_channels * frames * fold ** 2,
+                                block_out_channels=tuple(channels), layers_per_block=layers_per_block,
+                                norm_num_groups=math.gcd(32, *channels),
+                                down_block_types=tuple('AttnDownBlock2D' if a else 'DownBlock2D'
+                                                       for a in attn),
+                                up_block_types=tuple('AttnUpBlock2D' if a else 'UpBlock2D'
+                                                     for a in reversed(attn)),
                                 attention_head_dim=min(32, *channels))
         self.frames, self.fold = frames, fold
 
@@ -173,7 +184,8 @@ class FrameStackUNet(ModelMixin, ConfigMixin):
 
 # %% ../../nbs/video/01_model.ipynb #95fbe3f4
 class TranslatorBlock(ModelMixin, ConfigMixin):
-    "ConvNeXt-style block on the frame latents: depthwise conv, GroupNorm + noise-level FiLM, MLP over all frames."
+    ("ConvNeXt-style block on the frame latents: depthwise conv, GroupNorm + noise-level FiLM, "
+     "MLP over all frames.")
     @register_to_config
     def __init__(self, ch:int, emb_dim:int, kernel:int=7, mult:int=2):
         super().__init__()
@@ -186,43 +198,54 @@ class TranslatorBlock(ModelMixin, ConfigMixin):
         scale, shift = self.emb(emb)[:, :, None, None].chunk(2, 1)
         return x + self.mlp(self.norm(self.dw(x)) * (1 + scale) + shift)
 
-def nearest_given(given:Tensor) -> tuple: # bool [B, T] -> (each frame's nearest given frame [B, T], any given [B])
+def nearest_given(given:Tensor
+                 ) -> tuple: # bool [B, T] -> (each frame's nearest given frame [B, T], any given [B])
     "For every frame, the nearest given frame (itself if given), the earlier one on ties."
     t = torch.arange(given.shape[1], device=given.device)
-    dist = ((t[:, None] - t[None]).abs() * 2 + (t[None] > t[:, None])).float()  # [target, source]; odd: later of a tie
-    return dist.expand(len(given), -1, -1).masked_fill(~given[:, None, :], float('inf')).argmin(-1), given.any(1)
+    # [target, source]; odd: later of a tie
+    dist = ((t[:, None] - t[None]).abs() * 2 + (t[None] > t[:, None])).float()
+    return (dist.expand(len(given), -1, -1).masked_fill(~given[:, None, :], float('inf')).argmin(-1),
+            given.any(1))
 
 # %% ../../nbs/video/01_model.ipynb #95fbe3f5
 class FrameTranslator(ModelMixin, ConfigMixin):
-    "(noisy clip [B, C, T, H, W], t, {'mask'}) -> prediction: frames encoded alone, mixed by a translator, decoded."
+    ("(noisy clip [B, C, T, H, W], t, {'mask'}) -> prediction: "
+     "frames encoded alone, mixed by a translator, decoded.")
     fixed_frames = True  # the translator's channels are frames x latent
     @register_to_config
     def __init__(self, frames:int=16, in_channels:int=1,
-                 widths:tuple=(32, 64), # per-frame encoder/decoder widths at 1/fold and 1/(2 fold) of the frame
+                 # per-frame encoder/decoder widths at 1/fold and 1/(2 fold) of the frame
+                 widths:tuple=(32, 64),
                  latent:int=16, # channels per frame in the translator, which mixes frames * latent channels
-                 blocks:int=8, kernel:int=7, mult:int=2, # translator blocks, their depthwise kernel and MLP width
+                 # translator blocks, their depthwise kernel and MLP width
+                 blocks:int=8, kernel:int=7, mult:int=2,
                  fold:int=2, size:int=32, # space-to-depth of every frame first; the frame size
-                 reference_skips:bool=False): # also decode with the nearest given frame's skips (zero-initialised)
+                 # also decode with the nearest given frame's skips (zero-initialised)
+                 reference_skips:bool=False):
         super().__init__()
         from diffusers.models.resnet import ResnetBlock2D
         self.frames, self.fold, emb = frames, fold, 128
         w1, w2 = widths
         def res(cin, cout):
-            return ResnetBlock2D(in_channels=cin, out_channels=cout, temb_channels=emb, groups=math.gcd(8, cin),
-                                 groups_out=math.gcd(8, cout), time_embedding_norm='scale_shift')
+            return ResnetBlock2D(in_channels=cin, out_channels=cout, temb_channels=emb,
+                                 groups=math.gcd(8, cin), groups_out=math.gcd(8, cout),
+                                 time_embedding_norm='scale_shift')
         self.time_mlp = nn.Sequential(nn.Linear(64, emb), nn.SiLU(), nn.Linear(emb, emb))
         self.conv_in = nn.Conv2d((in_channels + 1) * fold ** 2, w1, 3, padding=1)  # + the mask
         self.enc1, self.down, self.enc2 = res(w1, w1), nn.Conv2d(w1, w2, 3, stride=2, padding=1), res(w2, w2)
         self.to_latent = nn.Conv2d(w2, latent, 3, padding=1)
-        self.translator = nn.ModuleList(TranslatorBlock(frames * latent, emb, kernel, mult) for _ in range(blocks))
+        self.translator = nn.ModuleList(TranslatorBlock(frames * latent, emb, kernel, mult)
+                                        for _ in range(blocks))
         self.from_latent, self.dec2 = nn.Conv2d(latent, w2, 3, padding=1), res(2 * w2, w2)
         self.up, self.dec1 = nn.Conv2d(w2, w1, 3, padding=1), res(2 * w1, w1)
         self.out = nn.Sequential(nn.GroupNorm(math.gcd(8, w1), w1), nn.SiLU(),
                                  nn.Conv2d(w1, in_channels * fold ** 2, 3, padding=1))
         self.reference_skips = reference_skips
-        if reference_skips:  # the given frames' full-detail features, to move rather than redraw from the latent
+        # the given frames' full-detail features, to move rather than redraw from the latent
+        if reference_skips:
             self.ref1, self.ref2 = nn.Conv2d(w1, w1, 3, padding=1), nn.Conv2d(w2, w2, 3, padding=1)
-            for c in (self.ref1, self.ref2): nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)  # starts without them
+            for c in (self.ref1, self.ref2):
+                nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)  # starts without them
 
     def _reference(self, h:Tensor, given:Tensor) -> Tensor: # h [B * T, ...], given bool [B, T]
         "h of each frame's nearest given frame (0 if none is given)."
@@ -259,7 +282,8 @@ FrameTranslator.forward = _translator_forward
 MASK_PROBS = (0.15, 0.55, 0.15, 0.15)  # prediction, the most asked-for, gets the largest share
 
 def training_masks(batch:int, frames:int, generator=None, # -> [batch, 1, frames, 1, 1], 1 = given
-                   p:tuple=MASK_PROBS) -> Tensor: # shares of: nothing given, a prefix, both ends, random frames
+                   p:tuple=MASK_PROBS
+                  ) -> Tensor: # shares of: nothing given, a prefix, both ends, random frames
     "Random given-frame masks for masked video training."
     u = rand((batch, 3), generator)
     kind = torch.bucketize(u[:, 0].contiguous(), torch.tensor(p).cumsum(0)[:-1])
@@ -287,13 +311,15 @@ class ClipCodec:
 # %% ../../nbs/video/01_model.ipynb #e691bf50
 class VideoDiffusion(DiffusionModel):
     "A masked space-time diffusion model; batches are uint8 clips [B, T, H, W] (or [B, T, H, W, C])."
-    def __init__(self, denoiser:nn.Module, scheduler, frames:int, size:int, # the training window and frame size
+    def __init__(self, denoiser:nn.Module, scheduler,
+                 frames:int, size:int, # the training window and frame size
                  high_noise_fraction:float=0.0, # share of training t moved to the noisiest 50
-                 mask_probs:tuple=MASK_PROBS): # training shares of: nothing given, a prefix, both ends, random
+                 # training shares of: nothing given, a prefix, both ends, random
+                 mask_probs:tuple=MASK_PROBS):
         super().__init__(denoiser, scheduler, high_noise_fraction=high_noise_fraction)
         if len(mask_probs) != 4 or min(mask_probs) < 0 or abs(sum(mask_probs) - 1) > 1e-6:
-            raise ValueError(f"mask_probs must be 4 shares (nothing, prefix, ends, random) >= 0 summing to 1, "
-                             f"got {mask_probs}")
+            raise ValueError(f"mask_probs must be 4 shares (nothing, prefix, ends, random) >= 0 "
+                             f"summing to 1, got {mask_probs}")
         self.frames, self.size, self.mask_probs, self.codec = frames, size, tuple(mask_probs), ClipCodec()
 
     def forward(self, batch:Tensor, generator=None) -> Tensor:
@@ -316,8 +342,8 @@ VideoDiffusion.to_pipeline = to_pipeline
 # %% ../../nbs/video/01_model.ipynb #e691bf51
 DEFAULT_CHANNELS = {'translator': (32, 64), 'framestack': (64, 128, 128), 'spacetime': (32, 64, 128)}
 
-def _network(arch:str, frames:int, size:int, channels:tuple, in_channels:int, attention_levels:tuple, fold:int,
-             latent:int, blocks:int, reference_skips:bool) -> nn.Module:
+def _network(arch:str, frames:int, size:int, channels:tuple, in_channels:int, attention_levels:tuple,
+             fold:int, latent:int, blocks:int, reference_skips:bool) -> nn.Module:
     "The untrained network of `arch`."
     # keyword arguments only: diffusers' config takes positional ones for defaults (`_use_default_values`)
     if arch == 'framestack':
@@ -325,10 +351,12 @@ def _network(arch:str, frames:int, size:int, channels:tuple, in_channels:int, at
                               attention_levels=attention_levels, fold=fold, size=size)
     if arch == 'translator':
         if len(channels) != 2:
-            raise ValueError(f"The translator has two encoder/decoder levels: give channels=(w1, w2), got {channels}")
+            raise ValueError(f"The translator has two encoder/decoder levels: give channels=(w1, w2), "
+                             f"got {channels}")
         return FrameTranslator(frames=frames, in_channels=in_channels, widths=channels, latent=latent,
                                blocks=blocks, fold=fold, size=size, reference_skips=reference_skips)
-    return SpaceTimeUNet(channels=channels, in_channels=in_channels, attention_levels=attention_levels, fold=fold)
+    return SpaceTimeUNet(channels=channels, in_channels=in_channels, attention_levels=attention_levels,
+                         fold=fold)
 
 def video_model(frames:int=16, size:int=32,
                 channels:Optional[tuple]=None, # widths per level (default: DEFAULT_CHANNELS[arch])
@@ -347,9 +375,10 @@ def video_model(frames:int=16, size:int=32,
     if arch not in DEFAULT_CHANNELS:
         raise ValueError(f"arch must be 'translator', 'framestack' or 'spacetime', got {arch!r}")
     if sigma_data is not None and prediction_type != 'sample':
-        raise ValueError(f"sigma_data (preconditioning) needs prediction_type='sample', got {prediction_type!r}")
-    net = _network(arch, frames, size, tuple(channels or DEFAULT_CHANNELS[arch]), in_channels, attention_levels,
-                   fold, latent, blocks, reference_skips)
+        raise ValueError(f"sigma_data (preconditioning) needs prediction_type='sample', "
+                         f"got {prediction_type!r}")
+    net = _network(arch, frames, size, tuple(channels or DEFAULT_CHANNELS[arch]), in_channels,
+                   attention_levels, fold, latent, blocks, reference_skips)
     if sigma_data is not None: net = Preconditioned(net, sigma_data, 'cosine', sched.num_train_timesteps)
     return VideoDiffusion(net, sched, frames, size, high_noise_fraction, mask_probs)
 
@@ -359,7 +388,8 @@ def _as_model(model) -> VideoDiffusion:
     return model if isinstance(model, VideoDiffusion) else model.to_model()
 
 def with_reference_skips(model) -> VideoDiffusion: # a trained `FrameTranslator` model (or its pipeline)
-    "A copy that also decodes with the nearest given frame's skips, zero-initialised: the same model until tuned."
+    ("A copy that also decodes with the nearest given frame's skips, zero-initialised: "
+     "the same model until tuned.")
     import copy
     model = _as_model(model); net = model.denoiser
     if not isinstance(net, FrameTranslator):
@@ -369,11 +399,13 @@ def with_reference_skips(model) -> VideoDiffusion: # a trained `FrameTranslator`
     new = FrameTranslator(**{**model_spec(net)['config'], 'reference_skips': True})
     missing, unexpected = new.load_state_dict(net.state_dict(), strict=False)
     assert not unexpected and all(k.startswith('ref') for k in missing), (missing, unexpected)
-    return VideoDiffusion(new, copy.deepcopy(model.scheduler), model.frames, model.size, model.high_noise_fraction,
-                          model.mask_probs)
+    return VideoDiffusion(new, copy.deepcopy(model.scheduler), model.frames, model.size,
+                          model.high_noise_fraction, model.mask_probs)
 
-def precondition_video(model, sigma_data:float=0.5) -> VideoDiffusion: # a trained plain-x0 model (or its pipeline)
-    "A preconditioned copy to fine-tune, its output layer divided by σ_d: it starts where the plain model was at high noise."
+def precondition_video(model,
+                       sigma_data:float=0.5) -> VideoDiffusion: # a trained plain-x0 model (or its pipeline)
+    ("A preconditioned copy to fine-tune, its output layer divided by σ_d: "
+     "it starts where the plain model was at high noise.")
     import copy
     model = _as_model(model)
     if isinstance(model.denoiser, Preconditioned): raise ValueError("This model is preconditioned already")
@@ -383,21 +415,25 @@ def precondition_video(model, sigma_data:float=0.5) -> VideoDiffusion: # a train
                          f"{sched.prediction_type!r}")
     net = copy.deepcopy(model.denoiser)
     last = net.unet.conv_out if isinstance(net, FrameStackUNet) else net.out[-1]
-    with torch.no_grad(): last.weight /= sigma_data; last.bias /= sigma_data  # at high noise D = c_out F ≈ σ_d F: old x0
+    with torch.no_grad():
+        last.weight /= sigma_data; last.bias /= sigma_data  # at high noise D = c_out F ≈ σ_d F: old x0
     pre = Preconditioned(net, sigma_data, 'cosine', sched.num_train_timesteps)
-    return VideoDiffusion(pre, copy.deepcopy(model.scheduler), model.frames, model.size, model.high_noise_fraction,
-                          model.mask_probs)
+    return VideoDiffusion(pre, copy.deepcopy(model.scheduler), model.frames, model.size,
+                          model.high_noise_fraction, model.mask_probs)
 
 # %% ../../nbs/video/01_model.ipynb #7efde37a
 def _guidance_seed(seed:int, t:int) -> int:
-    "The seed of sample `seed`'s guidance noise at step t: a stream of its own (SeedSequence), apart from the sampler's"
+    ("The seed of sample `seed`'s guidance noise at step t: a stream of its own (SeedSequence), "
+     "apart from the sampler's")
     return int(np.random.SeedSequence([seed % 2 ** 32, t, 0x67756964]).generate_state(1)[0])
 
 class ContextGuidance(nn.Module):
     "Classifier-free guidance on the given frames: D(x | none given) + s (D(x | given) - D(x | none given))."
-    def __init__(self, denoiser:nn.Module, # the model's denoiser
-                 scheduler, # its training `GaussianScheduler` (`single_scheduler`): noises the given frames as in training
-                 scale:float=2.0): # guidance scale s (1: the plain conditional model)
+    def __init__(
+        self, denoiser:nn.Module, # the model's denoiser
+        # its training `GaussianScheduler` (`single_scheduler`): noises the given frames as in training
+        scheduler,
+        scale:float=2.0): # guidance scale s (1: the plain conditional model)
         super().__init__()
         self.denoiser, self.scheduler, self.scale = denoiser, scheduler, scale
 
@@ -407,26 +443,32 @@ class ContextGuidance(nn.Module):
         given = self.denoiser(sample, timestep, {'mask': mask})
         if self.scale == 1: return given
         t = int(torch.as_tensor(timestep).flatten()[0])
-        # the unconditional branch sees what training's 'nothing given' clips were: every frame noised to level t
-        gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t)) for s in cond['seed']]
+        # the unconditional branch sees what training's 'nothing given' clips were:
+        # every frame noised to level t
+        gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t))
+                for s in cond['seed']]
         noise = randn(sample.shape, gens, sample.dtype, sample.device)  # per sample: batching changes nothing
         level = torch.full((len(sample),), t, device=sample.device)
         noised = self.scheduler.training_input(cond['known'], noise, level)
-        uncond = self.denoiser(mask * noised + (1 - mask) * sample, timestep, {'mask': torch.zeros_like(mask)})
+        uncond = self.denoiser(mask * noised + (1 - mask) * sample, timestep,
+                               {'mask': torch.zeros_like(mask)})
         return uncond + self.scale * (given - uncond)
 
 # %% ../../nbs/video/01_model.ipynb #aa311190
-def train_video(data, # a Dataset of uint8 clips [T, H, W] (e.g. `MovingDigits`) or a uint8 tensor [N, T, H, W]
-                out_dir='runs/video', steps:int=2000, batch_size:int=8, lr:float=5e-4, seed:int=0,
-                resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
-                start=None, # fine-tune this model or pipeline (`VideoPipeline.from_pretrained('video_mmnist')`)
-                **model_kw) -> tuple: # `video_model` options (arch, channels, ...); returns (EMA model, trainer)
+def train_video(
+    data, # a Dataset of uint8 clips [T, H, W] (e.g. `MovingDigits`) or a uint8 tensor [N, T, H, W]
+    out_dir='runs/video', steps:int=2000, batch_size:int=8, lr:float=5e-4, seed:int=0,
+    resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
+    start=None, # fine-tune this model or pipeline (`VideoPipeline.from_pretrained('video_mmnist')`)
+    **model_kw) -> tuple: # `video_model` options (arch, channels, ...); returns (EMA model, trainer)
     "Train a masked video model on fixed-size clips."
     from multidiff.core.trainer import domain_config, train_in_folder
     first = data[0]
     if first.dtype != torch.uint8 or first.ndim not in (3, 4):
-        raise ValueError(f"Clips must be uint8 [T, H, W] (or [T, H, W, C]), got {first.dtype} {tuple(first.shape)}")
-    if first.shape[1] != first.shape[2]: raise ValueError(f"Frames must be square, got {tuple(first.shape[1:3])}")
+        raise ValueError(f"Clips must be uint8 [T, H, W] (or [T, H, W, C]), "
+                         f"got {first.dtype} {tuple(first.shape)}")
+    if first.shape[1] != first.shape[2]:
+        raise ValueError(f"Frames must be square, got {tuple(first.shape[1:3])}")
     if start is not None:
         start = _as_model(start)
         if model_kw: raise ValueError(f"start= fixes the architecture; drop {sorted(model_kw)}")
@@ -434,6 +476,7 @@ def train_video(data, # a Dataset of uint8 clips [T, H, W] (e.g. `MovingDigits`)
             raise ValueError(f"start= takes {start.frames} frames of {start.size}x{start.size}, "
                              f"the clips are {tuple(first.shape[:3])}")
     in_channels = 1 if first.ndim == 3 else first.shape[-1]
-    if start is None: start = video_model(first.shape[0], first.shape[1], in_channels=in_channels, seed=seed, **model_kw)
+    if start is None:
+        start = video_model(first.shape[0], first.shape[1], in_channels=in_channels, seed=seed, **model_kw)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
     return train_in_folder(start, data, cfg, out_dir, resume)

@@ -21,12 +21,14 @@ from ..core.sampling import sample
 from .model import MASK_PROBS, ClipCodec, ContextGuidance, VideoDiffusion
 
 # %% ../../nbs/video/03_pipeline.ipynb #f4628439
-DEFAULT_STEPS = {'generate': 25, 'predict': 10}  # sampling steps by default: 10 measured best for guided prediction
+# sampling steps by default: 10 measured best for guided prediction
+DEFAULT_STEPS = {'generate': 25, 'predict': 10}
 PREDICT_GUIDANCE = 2.0  # guidance on the given frames when predicting (`ContextGuidance`); elsewhere 1 (off)
 
 @dataclass
 class VideoPipelineOutput(BaseOutput):
-    "What `VideoPipeline` returns: uint8 clips [B, T, H, W] (or [B, T, H, W, C]), numpy ('np') or torch ('pt')."
+    ("What `VideoPipeline` returns: uint8 clips [B, T, H, W] (or [B, T, H, W, C]), "
+     "numpy ('np') or torch ('pt').")
     frames:Union[np.ndarray, Tensor]
 
 def _network(denoiser:nn.Module) -> nn.Module:
@@ -39,7 +41,8 @@ class VideoPipeline(MultidiffPipeline):
     def __init__(self, denoiser:nn.Module, # the video network (a ModelMixin, maybe wrapped)
                  scheduler, # its training `StateScheduler`
                  frames:int=16, size:int=32, # the training window and frame size
-                 high_noise_fraction:float=0.0, mask_probs:Optional[list]=None): # training settings, for `to_model`
+                 # training settings, for `to_model`
+                 high_noise_fraction:float=0.0, mask_probs:Optional[list]=None):
         super().__init__()
         self.register_modules(denoiser=denoiser, scheduler=scheduler)
         self.register_to_config(frames=frames, size=size, high_noise_fraction=high_noise_fraction,
@@ -70,7 +73,8 @@ def check_clips(self:VideoPipeline, clips, # uint8 [T, H, W] or [B, T, H, W] (x 
     if clips.ndim == 3 + (c > 1): clips = clips[None]
     if clips.ndim != 4 + (c > 1) or (c > 1 and clips.shape[-1] != c):
         x = '' if c == 1 else f' x {c}'
-        raise ValueError(f"{what} must be [T, H, W]{x} or [B, T, H, W]{x} for this {c}-channel model, got {shape}")
+        raise ValueError(f"{what} must be [T, H, W]{x} or [B, T, H, W]{x} for this {c}-channel model, "
+                         f"got {shape}")
     if tuple(clips.shape[2:4]) != (size, size):
         raise ValueError(f"{what} frames are {tuple(clips.shape[2:4])}, this model makes {size}x{size}: "
                          "resize them first")
@@ -79,9 +83,11 @@ def check_clips(self:VideoPipeline, clips, # uint8 [T, H, W] or [B, T, H, W] (x 
 def _options(self:VideoPipeline, num_inference_steps:int, guidance_scale:float, generator, seed:Optional[int],
              sampler:Optional[str], callback_on_step_end:Optional[Callable], output_type:str) -> tuple:
     "The sampling options every window takes, and the seed (None when a generator is given: it wins)."
-    if output_type not in ('np', 'pt'): raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
+    if output_type not in ('np', 'pt'):
+        raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
     if guidance_scale < 0:
-        raise ValueError(f"guidance_scale must be >= 0 (1: off, 0: ignore the given frames), got {guidance_scale}")
+        raise ValueError(f"guidance_scale must be >= 0 (1: off, 0: ignore the given frames), "
+                         f"got {guidance_scale}")
     opts = dict(num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, generator=generator,
                 sampler=sampler, callback=self.step_callback(callback_on_step_end))
     return opts, None if generator is not None else seed
@@ -94,7 +100,8 @@ VideoPipeline.check_clips, VideoPipeline._options = check_clips, _options
 
 # %% ../../nbs/video/03_pipeline.ipynb #530aba2e
 def _guidance_seeds(seed:Optional[int], generator, n:int) -> Tensor:
-    "Each clip's guidance-noise seed: seed + i; or drawn from its generator (or the shared one); or at random."
+    ("Each clip's guidance-noise seed: seed + i; or drawn from its generator (or the shared one); "
+     "or at random.")
     if seed is not None: return seed + torch.arange(n)
     draw = lambda g, shape: torch.randint(2 ** 31, shape, generator=g, device=g.device).cpu()
     if isinstance(generator, (list, tuple)): return torch.stack([draw(g, ()) for g in generator])
@@ -106,11 +113,15 @@ def _window(self:VideoPipeline, clips:Tensor, # uint8 [B, T, H, W], T <= the win
             given, # bool [T] or [B, T]: which frames are given
             num_inference_steps:int, guidance_scale:float, generator, seed:Optional[int], # clip i: seed + i
             sampler:Optional[str], callback:Optional[Callable]) -> Tensor:
-    "Generate the frames of one window that are not `given`, keeping the given ones exactly; uint8 like `clips`."
+    ("Generate the frames of one window that are not `given`, keeping the given ones exactly; "
+     "uint8 like `clips`.")
     (B, T), W = clips.shape[:2], self.config.frames
-    if T > W: raise ValueError(f"The window is {T} frames; this model was trained on {W}: use `extend` for longer clips")
+    if T > W:
+        raise ValueError(f"The window is {T} frames; this model was trained on {W}: "
+                         "use `extend` for longer clips")
     g = torch.as_tensor(given, dtype=torch.bool).reshape(-1, T).expand(B, T)
-    if getattr(_network(self.denoiser), 'fixed_frames', False) and T < W:  # pad with free frames, made and dropped
+    # pad with free frames, made and dropped
+    if getattr(_network(self.denoiser), 'fixed_frames', False) and T < W:
         padded = torch.cat([clips, clips.new_zeros((B, W - T) + clips.shape[2:])], 1)
         g = torch.cat([g, g.new_zeros(B, W - T)], 1)
         out = self._window(padded, g, num_inference_steps, guidance_scale, generator, seed, sampler, callback)
@@ -118,13 +129,16 @@ def _window(self:VideoPipeline, clips:Tensor, # uint8 [B, T, H, W], T <= the win
     mask, x = g.float()[:, None, :, None, None].to(self.device), self.codec.encode(clips).to(self.device)
     sched = self.scheduler.with_sampler(sampler, timestep_spacing='trailing') if sampler else self.scheduler
     if sched.init_noise_sigma != 1.0:
-        raise ValueError(f"sampler={sampler!r} scales its state (init_noise_sigma != 1), which would shrink the clean "
-                         "given frames: use 'ddpm', 'ddim' or 'dpm++'")
+        raise ValueError(f"sampler={sampler!r} scales its state (init_noise_sigma != 1), "
+                         "which would shrink the clean given frames: use 'ddpm', 'ddim' or 'dpm++'")
     guided = guidance_scale != 1 and bool(g.any())
-    den = ContextGuidance(self.denoiser, self.scheduler.single_scheduler, guidance_scale) if guided else self.denoiser
-    cond = {'mask': mask, 'known': x, 'seed': _guidance_seeds(seed, generator, B)} if guided else {'mask': mask}
+    den = (ContextGuidance(self.denoiser, self.scheduler.single_scheduler, guidance_scale) if guided
+           else self.denoiser)
+    cond = ({'mask': mask, 'known': x, 'seed': _guidance_seeds(seed, generator, B)} if guided
+            else {'mask': mask})
     out = sample(den, sched, tuple(x.shape), num_steps=num_inference_steps, generator=generator, seed=seed,
-                 cond=cond, known=x, known_mask=mask, noise_known=False, progress=self.progress_for(), callback=callback)
+                 cond=cond, known=x, known_mask=mask, noise_known=False, progress=self.progress_for(),
+                 callback=callback)
     out = self.codec.decode(out).cpu()
     out[g] = clips[g]  # exact, not just within rounding
     return out
@@ -133,7 +147,8 @@ VideoPipeline._window = _window
 
 # %% ../../nbs/video/03_pipeline.ipynb #5fd404d5
 def _extend(self:VideoPipeline, clips:Tensor, frames:int, # uint8 [B, k, H, W] -> [B, frames, H, W]
-            overlap:Optional[int], new:Optional[int], seed:Optional[int], **opts) -> Tensor: # opts: `_window`'s
+            overlap:Optional[int], new:Optional[int], seed:Optional[int],
+            **opts) -> Tensor: # opts: `_window`'s
     "Extend clips window by window, each conditioned on the last `overlap` frames so far."
     W = self.config.frames
     if new is not None and new < 1: raise ValueError(f"new must be >= 1 frame per window, got {new}")
@@ -144,7 +159,8 @@ def _extend(self:VideoPipeline, clips:Tensor, frames:int, # uint8 [B, k, H, W] -
         keep = min(out.shape[1], overlap or W // 2)
         T = min(W, keep + min(frames - out.shape[1], new or W))
         win = torch.cat([out[:, -keep:], out.new_zeros((len(out), T - keep) + out.shape[2:])], 1)
-        win = self._window(win, torch.arange(T) < keep, seed=None if seed is None else seed + out.shape[1], **opts)
+        win = self._window(win, torch.arange(T) < keep, seed=None if seed is None else seed + out.shape[1],
+                           **opts)
         out = torch.cat([out, win[:, keep:]], 1)
     return out
 
@@ -158,7 +174,8 @@ def _context(self:VideoPipeline, context, num_videos:int, frames:int) -> Tensor:
                          "give one clip [k, H, W] to repeat, or num_videos=1")
     k = context.shape[1]
     if k >= W:
-        raise ValueError(f"{k} context frames leave no room in this model's {W}-frame window: give at most {W - 1}")
+        raise ValueError(f"{k} context frames leave no room in this model's {W}-frame window: "
+                         f"give at most {W - 1}")
     if frames <= k: raise ValueError(f"num_frames={frames} must exceed the {k} context frames")
     return context
 
@@ -166,16 +183,17 @@ VideoPipeline._extend, VideoPipeline._context = _extend, _context
 
 # %% ../../nbs/video/03_pipeline.ipynb #ff4e9081
 @torch.no_grad()
-def _call(self:VideoPipeline, num_videos:int=1, # clips to make (with an unbatched `context`: continuations of it)
-          num_frames:Optional[int]=None, # frames per clip, given ones included (default: the window)
-          context=None, # uint8 [k, H, W] or [B, k, H, W]: the given first frames, to predict what follows
-          num_inference_steps:Optional[int]=None, # default: 25 to generate, 10 to predict (`DEFAULT_STEPS`)
-          guidance_scale:Optional[float]=None, # guidance on the given frames; default: 2 to predict, else 1 (off)
-          generator=None, seed:Optional[int]=0, # a torch.Generator (or one per clip); or clip i uses seed + i
-          sampler:Optional[str]='ddpm', # the solver ('ddpm': ancestral; 'ddim', 'dpm++'); None: the training one
-          overlap:Optional[int]=None, new:Optional[int]=None, # past the window: frames carried, new per window
-          output_type:str='np', return_dict:bool=True, # uint8 numpy ('np') or torch ('pt') frames
-          callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
+def _call(
+    self:VideoPipeline, num_videos:int=1, # clips to make (with an unbatched `context`: continuations of it)
+    num_frames:Optional[int]=None, # frames per clip, given ones included (default: the window)
+    context=None, # uint8 [k, H, W] or [B, k, H, W]: the given first frames, to predict what follows
+    num_inference_steps:Optional[int]=None, # default: 25 to generate, 10 to predict (`DEFAULT_STEPS`)
+    guidance_scale:Optional[float]=None, # guidance on the given frames; default: 2 to predict, else 1 (off)
+    generator=None, seed:Optional[int]=0, # a torch.Generator (or one per clip); or clip i uses seed + i
+    sampler:Optional[str]='ddpm', # the solver ('ddpm': ancestral; 'ddim', 'dpm++'); None: the training one
+    overlap:Optional[int]=None, new:Optional[int]=None, # past the window: frames carried, new per window
+    output_type:str='np', return_dict:bool=True, # uint8 numpy ('np') or torch ('pt') frames
+    callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "Generate clips, or with `context` predict the frames that follow it."
     predict = context is not None
     steps = num_inference_steps or DEFAULT_STEPS['predict' if predict else 'generate']
@@ -194,24 +212,28 @@ def _call(self:VideoPipeline, num_videos:int=1, # clips to make (with an unbatch
 VideoPipeline.__call__ = _call
 
 # %% ../../nbs/video/03_pipeline.ipynb #2d1dea92
-def complete(self:VideoPipeline, clips, # uint8 [T, H, W] or [B, T, H, W], T <= the window, given frames filled in
+def complete(self:VideoPipeline,
+             # uint8 [T, H, W] or [B, T, H, W], T <= the window, given frames filled in
+             clips,
              given, # bool [T] or [B, T]: which frames are given
              num_inference_steps:int=25, guidance_scale:float=1.0, generator=None, seed:Optional[int]=0,
              sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
              callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput: # as in `__call__`
     "Generate the frames not `given`, keeping the given ones exactly."
-    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler, callback_on_step_end,
-                               output_type)
+    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
+                               callback_on_step_end, output_type)
     return _output(self._window(self.check_clips(clips), given, seed=seed, **opts), output_type, return_dict)
 
-def interpolate(self:VideoPipeline, first, last, # uint8 [k, H, W] each (or batched): the given first, last frames
+def interpolate(self:VideoPipeline,
+                # uint8 [k, H, W] each (or batched): the given first, last frames
+                first, last,
                 num_frames:int, # total frames, first and last included (at most the window)
                 num_inference_steps:int=25, guidance_scale:float=1.0, generator=None, seed:Optional[int]=0,
                 sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
                 callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "The frames between `first` and `last`."
-    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler, callback_on_step_end,
-                               output_type)
+    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
+                               callback_on_step_end, output_type)
     first, last = self.check_clips(first, 'first'), self.check_clips(last, 'last')
     gap, W = num_frames - first.shape[1] - last.shape[1], self.config.frames
     if gap < 1 or num_frames > W:
@@ -228,25 +250,31 @@ def extend(self:VideoPipeline, clips, # uint8 [k, H, W] or [B, k, H, W]: the cli
            sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
            callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "Continue clips to `num_frames`, window by window, each conditioned on the last `overlap` frames so far."
-    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler, callback_on_step_end,
-                               output_type)
+    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
+                               callback_on_step_end, output_type)
     out = self._extend(self.check_clips(clips), num_frames, overlap, new, seed, **opts)
     return _output(out, output_type, return_dict)
 
 VideoPipeline.complete, VideoPipeline.interpolate, VideoPipeline.extend = complete, interpolate, extend
 
 # %% ../../nbs/video/03_pipeline.ipynb #b8ebf059
-def demo(self:VideoPipeline, out_dir='runs/demo/video', # {generated,predicted,truth}.{gif,mp4,npy}, frames.png, metrics
-         num_inference_steps:Optional[int]=None, seed:int=0) -> dict: # steps None: 25 to generate, 10 to predict
-    "Generate a clip and predict one from held-out context; write GIFs, MP4s, .npy, a frame grid and metrics.json."
+def demo(self:VideoPipeline,
+         out_dir='runs/demo/video', # {generated,predicted,truth}.{gif,mp4,npy}, frames.png, metrics
+         num_inference_steps:Optional[int]=None,
+         seed:int=0) -> dict: # steps None: 25 to generate, 10 to predict
+    ("Generate a clip and predict one from held-out context; "
+     "write GIFs, MP4s, .npy, a frame grid and metrics.json.")
     from PIL import Image
-    from multidiff.video.data import MovingDigits, sklearn_digits, sample_clips, write_gif, write_mp4, frame_grid
+    from multidiff.video.data import (MovingDigits, sklearn_digits, sample_clips, write_gif, write_mp4,
+                                      frame_grid)
     from multidiff.video.metrics import prediction_scores
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     T, S = self.config.frames, self.config.size
-    clips = sample_clips()  # data/moving_digits.npy: scikit-learn digits, which the MNIST-trained model never saw
+    # data/moving_digits.npy: scikit-learn digits, which the MNIST-trained model never saw
+    clips = sample_clips()
     truth = (torch.from_numpy(clips[seed % len(clips)])[None] if clips.shape[1:] == (T, S, S)
-             else MovingDigits(sklearn_digits(S * 7 // 16)[0], canvas=S, frames=T, seed=seed, length=1)[0][None])
+             else MovingDigits(sklearn_digits(S * 7 // 16)[0], canvas=S, frames=T, seed=seed,
+                               length=1)[0][None])
     kw = dict(seed=seed, num_inference_steps=num_inference_steps, output_type='pt')
     t0 = time.perf_counter(); gen = self(1, **kw).frames
     t1 = time.perf_counter(); pred = self(context=truth[:, :5], num_frames=T, **kw).frames

@@ -12,45 +12,59 @@ from . import __version__
 # %% ../nbs/cli.ipynb #5c6a3960
 def _demo_args(p):
     p.add_argument('--out', default='runs/demo',
-                   help='output folder (created): samples.png, real.png, model/, metrics.json, molecules/, sr/, audio/, video/')
-    p.add_argument('--steps', type=int, default=400, help='training steps (400: about a minute on 2 CPU cores)')
+                   help='output folder (created): samples.png, real.png, model/, metrics.json, '
+                        'molecules/, sr/, audio/, video/')
+    p.add_argument('--steps', type=int, default=400,
+                   help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=int, default=25, help='sampling steps')
     p.add_argument('--sampler', default='dpm++', help='sampler: ddpm, ddim, dpm++, euler, heun, unipc, ...')
-    p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance scale (1 = none)')
+    p.add_argument('--guidance-scale', type=float, default=2.0,
+                   help='classifier-free guidance scale (1 = none)')
     p.add_argument('--seed', type=int, default=0, help='seed for weights, data order, noise and sampling')
     p.add_argument('--no-progress', action='store_true', help='hide progress bars')
 
 def _pipeline(module:str, cls:str, # where the pipeline class lives, and its name
               name_or_path, no_progress:bool=True): # a pipeline folder or a shipped name
-    "A pipeline loaded with `from_pretrained`, its progress bar set (imports stay lazy, so `--help` is fast)."
+    ("A pipeline loaded with `from_pretrained`, its progress bar set "
+     "(imports stay lazy, so `--help` is fast).")
     import importlib
     pipe = getattr(importlib.import_module(module), cls).from_pretrained(name_or_path)
     pipe.set_progress_bar_config(disable=no_progress)
     return pipe
 
+# the shipped pipelines the demo runs after the digits: (module, class, shipped name, folder under --out,
+# its summary line from that folder and the demo's metrics)
+_SHIPPED_DEMOS = (
+    ('multidiff.molecules.pipeline', 'MoleculePipeline', 'molecules_qm9', 'molecules', lambda o, m: (
+        f"molecules: wrote {o}/molecules.png, molecules.smi, metrics.json; {m['n']} molecules in "
+        f"{m['sample_seconds']} s, validity {m['validity']:.2f}, uniqueness {m['uniqueness']:.2f}")),
+    ('multidiff.image.sr_pipeline', 'SuperResolutionPipeline', 'sr_x4', 'sr', lambda o, m: (
+        f"super-resolution: wrote {o}/comparison.png (bicubic | multidiff x{m['scale']} | original), "
+        f"upscaled.png, metrics.json; {m['input_size'][1]}x{m['input_size'][0]} -> "
+        f"{m['output_size'][1]}x{m['output_size'][0]} in {m['seconds']} s, "
+        f"PSNR-Y {m['multidiff']['psnr_y']:.2f} dB (bicubic {m['bicubic']['psnr_y']:.2f})")),
+    ('multidiff.audio.pipeline', 'AudioPipeline', 'audio_fsdd', 'audio', lambda o, m: (
+        f"audio: wrote {o}/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; "
+        f"real-time factor {m['real_time_factor']}")),
+    ('multidiff.video.pipeline', 'VideoPipeline', 'video_mmnist', 'video', lambda o, m: (
+        f"video: wrote {o}/generated.gif, predicted.gif (5 given frames, {m['frames'] - 5} predicted), "
+        f"truth.gif, .mp4 and .npy of each, frames.png, metrics.json; "
+        f"prediction SSIM {m['prediction']['ssim']:.2f} "
+        f"(copy-last-frame {m['copy_last_frame']['ssim']:.2f})")))
+
 def _demo_run(a):
     from multidiff.image.digits import run_demo
-    m = run_demo(a.out, steps=a.steps, num_steps=a.num_steps, sampler=a.sampler, guidance_scale=a.guidance_scale,
-                 seed=a.seed, progress=not a.no_progress)
+    m = run_demo(a.out, steps=a.steps, num_steps=a.num_steps, sampler=a.sampler,
+                 guidance_scale=a.guidance_scale, seed=a.seed, progress=not a.no_progress)
     s = m['samples']
     print(f"multidiff demo: wrote {a.out}/samples.png, real.png, model/, metrics.json\n"
-          f"  class accuracy {s['class_accuracy']:.2f} (real digits {m['real_test_digits']['class_accuracy']:.2f}, "
-          f"noise {m['uniform_noise']['class_accuracy']:.2f}); train {m['train_seconds']} s, sample {m['sample_seconds']} s")
-    mm = _pipeline('multidiff.molecules.pipeline', 'MoleculePipeline', 'molecules_qm9').demo(f"{a.out}/molecules", seed=a.seed)
-    print(f"  molecules: wrote {a.out}/molecules/molecules.png, molecules.smi, metrics.json; {mm['n']} molecules in "
-          f"{mm['sample_seconds']} s, validity {mm['validity']:.2f}, uniqueness {mm['uniqueness']:.2f}")
-    ms = _pipeline('multidiff.image.sr_pipeline', 'SuperResolutionPipeline', 'sr_x4').demo(f"{a.out}/sr", seed=a.seed)
-    (w, h), (W, H) = ms['input_size'][::-1], ms['output_size'][::-1]
-    print(f"  super-resolution: wrote {a.out}/sr/comparison.png (bicubic | multidiff x{ms['scale']} | original), upscaled.png, "
-          f"metrics.json; {w}x{h} -> {W}x{H} in {ms['seconds']} s, PSNR-Y {ms['multidiff']['psnr_y']:.2f} dB "
-          f"(bicubic {ms['bicubic']['psnr_y']:.2f})")
-    ma = _pipeline('multidiff.audio.pipeline', 'AudioPipeline', 'audio_fsdd').demo(f"{a.out}/audio", seed=a.seed)
-    print(f"  audio: wrote {a.out}/audio/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; "
-          f"real-time factor {ma['real_time_factor']}")
-    mv = _pipeline('multidiff.video.pipeline', 'VideoPipeline', 'video_mmnist').demo(f"{a.out}/video", seed=a.seed)
-    print(f"  video: wrote {a.out}/video/generated.gif, predicted.gif (5 given frames, {mv['frames'] - 5} predicted), truth.gif, "
-          f".mp4 and .npy of each, frames.png, metrics.json; prediction SSIM {mv['prediction']['ssim']:.2f} "
-          f"(copy-last-frame {mv['copy_last_frame']['ssim']:.2f})")
+          f"  class accuracy {s['class_accuracy']:.2f} "
+          f"(real digits {m['real_test_digits']['class_accuracy']:.2f}, "
+          f"noise {m['uniform_noise']['class_accuracy']:.2f}); "
+          f"train {m['train_seconds']} s, sample {m['sample_seconds']} s")
+    for module, cls, name, sub, summary in _SHIPPED_DEMOS:  # load, run its demo, print its summary line
+        out = f"{a.out}/{sub}"
+        print(f"  {summary(out, _pipeline(module, cls, name).demo(out, seed=a.seed))}")
 
 # %% ../nbs/cli.ipynb #9a5a36f7
 def _train_common(p):
@@ -78,11 +92,13 @@ def _train_digits(a):
     model, trainer = train_digits(a.out, steps=cfg.pop('steps', 400), batch_size=cfg.pop('batch_size', 128),
                                   lr=cfg.pop('lr', 2e-3), seed=a.seed, data=a.data, resume=a.resume,
                                   progress=not a.no_progress, config=cfg)
-    print(f"multidiff train digits: step {trainer.step}; weights (EMA) in {a.out}/final, checkpoints in {a.out}/checkpoints")
+    print(f"multidiff train digits: step {trainer.step}; weights (EMA) in {a.out}/final, "
+          f"checkpoints in {a.out}/checkpoints")
 
 def _sample_common(p):
     "Options every `multidiff sample <modality>` shares."
-    p.add_argument('--checkpoint', required=True, help='a pipeline folder (e.g. RUN/final) written by save_pretrained')
+    p.add_argument('--checkpoint', required=True,
+                   help='a pipeline folder (e.g. RUN/final) written by save_pretrained')
     p.add_argument('--out', required=True, help='output file')
     p.add_argument('--steps', type=int, default=25, help='sampling steps')
     p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
@@ -92,14 +108,16 @@ def _sample_common(p):
 def _sample_digits_args(p):
     _sample_common(p)
     p.add_argument('--per-class', type=int, default=10, help='samples per digit (a row each)')
-    p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance scale (1 = none)')
+    p.add_argument('--guidance-scale', type=float, default=2.0,
+                   help='classifier-free guidance scale (1 = none)')
 
 def _sample_digits(a):
     import matplotlib.pyplot as plt, torch
     from multidiff.image.digits import image_grid
     pipe = _pipeline('multidiff.image.digits', 'DigitsPipeline', a.checkpoint, a.no_progress)
     labels = torch.arange(10).repeat_interleave(a.per_class)
-    images = pipe(labels, num_inference_steps=a.steps, guidance_scale=a.guidance_scale, sampler=a.sampler, seed=a.seed).images
+    images = pipe(labels, num_inference_steps=a.steps, guidance_scale=a.guidance_scale, sampler=a.sampler,
+                  seed=a.seed).images
     plt.imsave(a.out, image_grid(images, nrow=a.per_class), cmap='gray')
     print(f"multidiff sample digits: wrote {a.out} ({len(labels)} samples)")
 
@@ -114,34 +132,44 @@ def _train_molecules_args(p):
     p.add_argument('--de', type=int, default=32, help='bond feature width')
     p.add_argument('--features', default='cycles,spectral',
                    help="structural features: 'cycles', 'spectral', both (comma-separated) or 'none'")
-    p.add_argument('--no-positional', action='store_true', help='no atom-slot embedding (a permutation-equivariant denoiser)')
+    p.add_argument('--no-positional', action='store_true',
+                   help='no atom-slot embedding (a permutation-equivariant denoiser)')
     p.add_argument('--transition', default='absorbing', choices=('absorbing', 'marginal', 'uniform'),
                    help="noise: 'absorbing' (masked; default) or DiGress's 'marginal'")
-    p.add_argument('--init', default=None, help='fine-tune a saved pipeline (a folder or a shipped name, e.g. molecules_qm9): '
-                                                'its vocabulary, properties and architecture are kept')
+    p.add_argument('--init', default=None,
+                   help='fine-tune a saved pipeline (a folder or a shipped name, e.g. molecules_qm9): '
+                        'its vocabulary, properties and architecture are kept')
 
 def _train_molecules(a):
     from multidiff.molecules.model import train_molecules, sample_data_path
     cfg = train_options(a)
     feats = () if a.features == 'none' else tuple(f for f in a.features.split(',') if f)
-    arch = {} if a.init else dict(num_layers=a.layers, dx=a.dx, de=a.de, features=feats, positional=not a.no_positional)
+    arch = {} if a.init else dict(num_layers=a.layers, dx=a.dx, de=a.de, features=feats,
+                                  positional=not a.no_positional)
     model, trainer, skipped = train_molecules(
-        a.data or sample_data_path(), a.out, steps=cfg.pop('steps', 2000), batch_size=cfg.pop('batch_size', 256),
-        lr=cfg.pop('lr', 1e-3), seed=a.seed, properties=tuple(a.property), split=a.split, resume=a.resume,
+        a.data or sample_data_path(), a.out, steps=cfg.pop('steps', 2000),
+        batch_size=cfg.pop('batch_size', 256), lr=cfg.pop('lr', 1e-3), seed=a.seed,
+        properties=tuple(a.property), split=a.split, resume=a.resume,
         progress=not a.no_progress, config=cfg, transition=a.transition, init=a.init, **arch)
-    print(f"multidiff train molecules: step {trainer.step}; {len(skipped)} input lines skipped; weights (EMA) in {a.out}/final")
+    print(f"multidiff train molecules: step {trainer.step}; {len(skipped)} input lines skipped; "
+          f"weights (EMA) in {a.out}/final")
 
+# %% ../nbs/cli.ipynb #cce215b1
 def _sample_molecules_args(p):
-    p.add_argument('--n', type=int, required=True, help='how many graphs; the output has exactly this many lines')
+    p.add_argument('--n', type=int, required=True,
+                   help='how many graphs; the output has exactly this many lines')
     p.add_argument('--out', required=True,
                    help="output file: one canonical SMILES per line (fragments joined by '.'), or INVALID")
     p.add_argument('--checkpoint', default='molecules_qm9',
-                   help='a pipeline folder from `multidiff train molecules` or a shipped name (default: molecules_qm9)')
+                   help='a pipeline folder from `multidiff train molecules` or a shipped name '
+                        '(default: molecules_qm9)')
     p.add_argument('--steps', type=int, default=45,
                    help='denoising steps (network calls), restarts included: 45 = 25 + 4 restarts of 5')
     p.add_argument('--restarts', type=int, default=None,
-                   help='first-hitting corrector rounds of 5 steps each (default: up to 4, keeping 25 steps for the first pass)')
-    p.add_argument('--restart-fraction', type=float, default=0.2, help='share of atoms and bonds masked again in each restart')
+                   help='first-hitting corrector rounds of 5 steps each '
+                        '(default: up to 4, keeping 25 steps for the first pass)')
+    p.add_argument('--restart-fraction', type=float, default=0.2,
+                   help='share of atoms and bonds masked again in each restart')
     p.add_argument('--seed', type=int, default=0, help='graph i uses seed + i: same seed, same output')
     p.add_argument('--property', action='append', default=[], metavar='NAME=VALUE',
                    help='condition on a property value, e.g. mu=3.0')
@@ -159,20 +187,25 @@ def _parse_properties(items) -> dict:
     for it in items:
         name, eq, value = it.partition('=')
         try: out[name.strip()] = float(value)
-        except ValueError: raise SystemExit(f"--property takes NAME=VALUE with a number, e.g. mu=3.0; got {it!r}") from None
+        except ValueError:
+            raise SystemExit(f"--property takes NAME=VALUE with a number, e.g. mu=3.0; got {it!r}") from None
     return out
 
 def _sample_molecules(a):
     from pathlib import Path
     if a.n < 1: raise SystemExit(f"--n must be >= 1, got {a.n}")
     pipe = _pipeline('multidiff.molecules.pipeline', 'MoleculePipeline', a.checkpoint, a.no_progress)
-    smiles = pipe(num_molecules=a.n, num_inference_steps=a.steps, seed=a.seed, properties=_parse_properties(a.property) or None,
+    smiles = pipe(num_molecules=a.n, num_inference_steps=a.steps, seed=a.seed,
+                  properties=_parse_properties(a.property) or None,
                   guidance_scale=a.guidance_scale, scaffold=a.scaffold,
                   valence_mask=False if a.no_valence_mask else None,  # None: on for masked models
-                  sampler=a.sampler, restarts=a.restarts, restart_fraction=a.restart_fraction, batch_size=a.batch_size).smiles
+                  sampler=a.sampler, restarts=a.restarts, restart_fraction=a.restart_fraction,
+                  batch_size=a.batch_size).smiles
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + '.tmp'); tmp.write_text(''.join(s + '\n' for s in smiles)); tmp.replace(out)
-    print(f"multidiff sample molecules: wrote {a.n} lines to {a.out} ({sum(s != 'INVALID' for s in smiles)} valid)")
+    tmp = out.with_name(out.name + '.tmp')
+    tmp.write_text(''.join(s + '\n' for s in smiles)); tmp.replace(out)
+    print(f"multidiff sample molecules: wrote {a.n} lines to {a.out} "
+          f"({sum(s != 'INVALID' for s in smiles)} valid)")
 
 # %% ../nbs/cli.ipynb #ec68e759
 def _train_sr_args(p):
@@ -183,16 +216,19 @@ def _train_sr_args(p):
     p.add_argument('--layers-per-block', type=int, default=1, help='ResNet layers per UNet block')
     p.add_argument('--degradations', action='store_true',
                    help='random blur / noise / JPEG on half of the LR inputs (for real-world photos)')
-    p.add_argument('--init', default=None, help="fine-tune a saved SR pipeline (a folder or a shipped name, e.g. sr_x4) "
-                                                "instead of a new one; its architecture is kept")
+    p.add_argument('--init', default=None,
+                   help="fine-tune a saved SR pipeline (a folder or a shipped name, e.g. sr_x4) "
+                        "instead of a new one; its architecture is kept")
     p.add_argument('--high-noise-fraction', type=float, default=None,
-                   help='share of training timesteps in the noisiest 50, where 1-step upscaling starts (default 0)')
+                   help='share of training timesteps in the noisiest 50, '
+                        'where 1-step upscaling starts (default 0)')
 
 def _sr_model_options(a) -> dict:
     "A new model's architecture and timestep focus; a fine-tuned one keeps its architecture."
     focus = {} if a.high_noise_fraction is None else {'high_noise_fraction': a.high_noise_fraction}
     if a.init: return focus
-    return {'channels': tuple(int(c) for c in a.channels.split(',')), 'layers_per_block': a.layers_per_block, **focus}
+    return {'channels': tuple(int(c) for c in a.channels.split(',')), 'layers_per_block': a.layers_per_block,
+            **focus}
 
 def _train_sr(a):
     from multidiff.image.sr import train_sr, image_paths
@@ -206,66 +242,77 @@ def _train_sr(a):
     print(f"multidiff train sr: step {trainer.step} on {len(images)} images; EMA pipeline in {a.out}/final")
 
 def _upscale_args(p):
-    p.add_argument('input', help='an image file (PNG, JPEG, TIFF, ...; grayscale, RGB, RGBA, palette or 16-bit)')
+    p.add_argument('input',
+                   help='an image file (PNG, JPEG, TIFF, ...; grayscale, RGB, RGBA, palette or 16-bit)')
     p.add_argument('output', help='the output image (format from the suffix); exactly scale x the input size')
     p.add_argument('--scale', type=int, default=4, help="upscaling factor; must be the checkpoint's")
     p.add_argument('--checkpoint', default='sr_x4',
                    help='a pipeline folder from `multidiff train sr` or a shipped name (default: sr_x4)')
     p.add_argument('--steps', type=int, default=1,
-                   help='DDIM steps: 1 gives the highest PSNR (the posterior mean), more draw sharper but invented detail')
+                   help='DDIM steps: 1 gives the highest PSNR (the posterior mean), '
+                        'more draw sharper but invented detail')
     p.add_argument('--seed', type=int, default=0, help='same seed, same output')
     p.add_argument('--tile', type=int, default=512, help='tile size in output pixels (bounds memory)')
-    p.add_argument('--noise-level', type=float, default=0.0, help='conditioning noise for noisy or compressed inputs (0-0.1)')
+    p.add_argument('--noise-level', type=float, default=0.0,
+                   help='conditioning noise for noisy or compressed inputs (0-0.1)')
 
 def _upscale(a):
     pipe = _pipeline('multidiff.image.sr_pipeline', 'SuperResolutionPipeline', a.checkpoint)
-    out = pipe.upscale_file(a.input, a.output, scale=a.scale, num_inference_steps=a.steps, seed=a.seed, tile=a.tile,
-                            noise_level=a.noise_level)
+    out = pipe.upscale_file(a.input, a.output, scale=a.scale, num_inference_steps=a.steps, seed=a.seed,
+                            tile=a.tile, noise_level=a.noise_level)
     print(f"multidiff upscale: wrote {a.output} ({out.size[1]}x{out.size[0]}, x{pipe.scale})")
 
 # %% ../nbs/cli.ipynb #b8ea2a77
 def _train_audio_args(p):
     _train_common(p)
     p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
-    p.add_argument('--fold', type=int, default=4, help='space-to-depth fold of the mel image (fewer pixels for the UNet)')
+    p.add_argument('--fold', type=int, default=4,
+                   help='space-to-depth fold of the mel image (fewer pixels for the UNet)')
 
 def _train_audio(a):
     from multidiff.audio.model import train_audio, speech_sample_path
     cfg = train_options(a)
     model, trainer = train_audio(a.data or speech_sample_path(), a.out, steps=cfg.pop('steps', 2000),
-                                 batch_size=cfg.pop('batch_size', 32), lr=cfg.pop('lr', 5e-4), seed=a.seed, resume=a.resume,
-                                 progress=not a.no_progress, config=cfg, channels=tuple(int(c) for c in a.channels.split(',')),
-                                 fold=a.fold)
+                                 batch_size=cfg.pop('batch_size', 32), lr=cfg.pop('lr', 5e-4), seed=a.seed,
+                                 resume=a.resume, progress=not a.no_progress, config=cfg,
+                                 channels=tuple(int(c) for c in a.channels.split(',')), fold=a.fold)
     print(f"multidiff train audio: step {trainer.step}; EMA pipeline in {a.out}/final")
 
 def _sample_clips_args(p, modality:str, out_help:str, shipped:str, seed_help:str, # the options of every
-                       steps:int|None=25, steps_help:str='sampling steps'): # `sample` command that writes clips to a folder
+                       # `sample` command that writes clips to a folder
+                       steps:int|None=25, steps_help:str='sampling steps'):
     "The options of every `sample` command that writes clips to a folder."
     p.add_argument('--out', required=True, help=out_help)
     p.add_argument('--n', type=int, default=1, help='how many clips')
     p.add_argument('--checkpoint', default=shipped,
-                   help=f'a pipeline folder from `multidiff train {modality}` or a shipped name (default: {shipped})')
+                   help=f'a pipeline folder from `multidiff train {modality}` or a shipped name '
+                        f'(default: {shipped})')
     p.add_argument('--steps', type=int, default=steps, help=steps_help)
     p.add_argument('--seed', type=int, default=0, help=seed_help)
     p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
 
 def _sample_audio_args(p):
-    _sample_clips_args(p, 'audio', 'output folder: N WAV files, {label}_{i}.wav (uncond_{i}.wav without --label)', 'audio_fsdd',
-                       'clip i uses seed + i: same seed, same output')
-    p.add_argument('--label', type=int, default=None, help='the class (a digit for the shipped model); omit for unconditional samples')
+    _sample_clips_args(p, 'audio',
+                       'output folder: N WAV files, {label}_{i}.wav (uncond_{i}.wav without --label)',
+                       'audio_fsdd', 'clip i uses seed + i: same seed, same output')
+    p.add_argument('--label', type=int, default=None,
+                   help='the class (a digit for the shipped model); omit for unconditional samples')
     p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
-    p.add_argument('--guidance-scale', type=float, default=2.0, help='classifier-free guidance scale with --label (1 = none)')
+    p.add_argument('--guidance-scale', type=float, default=2.0,
+                   help='classifier-free guidance scale with --label (1 = none)')
 
 def _sample_audio(a):
     from pathlib import Path
     from multidiff.audio.model import write_wav
     if a.n < 1: raise SystemExit(f"--n must be >= 1, got {a.n}")
     pipe = _pipeline('multidiff.audio.pipeline', 'AudioPipeline', a.checkpoint, a.no_progress)
-    waves = pipe(labels=None if a.label is None else [a.label] * a.n, num_waveforms=a.n, num_inference_steps=a.steps, seed=a.seed,
-                 sampler=a.sampler, guidance_scale=a.guidance_scale).audios
+    waves = pipe(labels=None if a.label is None else [a.label] * a.n, num_waveforms=a.n,
+                 num_inference_steps=a.steps, seed=a.seed, sampler=a.sampler,
+                 guidance_scale=a.guidance_scale).audios
     stem, c = 'uncond' if a.label is None else str(a.label), pipe.codec
     for i, w in enumerate(waves): write_wav(Path(a.out) / f"{stem}_{i:03d}.wav", w, c.sample_rate)
-    print(f"multidiff sample audio: wrote {a.n} WAV file(s) ({c.seconds:.3f} s, {c.sample_rate} Hz) to {a.out}")
+    print(f"multidiff sample audio: wrote {a.n} WAV file(s) ({c.seconds:.3f} s, {c.sample_rate} Hz) "
+          f"to {a.out}")
 
 # %% ../nbs/cli.ipynb #d0fc5315
 def _train_video_args(p):
@@ -274,41 +321,51 @@ def _train_video_args(p):
     p.add_argument('--size', type=int, default=32, help='canvas size in pixels')
     p.add_argument('--digit-size', type=int, default=14, help='digit size in pixels (Moving MNIST)')
     p.add_argument('--step', type=float, default=1.8, help='pixels a digit moves per frame')
-    p.add_argument('--stochastic', action='store_true', help='the stochastic variant: new random direction and speed at each bounce')
-    p.add_argument('--channels', default=None, help='widths per level, comma-separated (default: 32,64 for translator, '
-                                                    '64,128,128 for framestack, 32,64,128 for spacetime)')
+    p.add_argument('--stochastic', action='store_true',
+                   help='the stochastic variant: new random direction and speed at each bounce')
+    p.add_argument('--channels', default=None,
+                   help='widths per level, comma-separated (default: 32,64 for translator, '
+                        '64,128,128 for framestack, 32,64,128 for spacetime)')
     p.add_argument('--arch', default='translator', choices=('translator', 'framestack', 'spacetime'),
-                   help="per-frame encoder + translator across the window (SimVP's shape, fixed window), the window's frames "
-                        "as channels of a 2D UNet (fixed window) or a factorised space-time UNet (any window)")
+                   help="per-frame encoder + translator across the window (SimVP's shape, fixed window), "
+                        "the window's frames as channels of a 2D UNet (fixed window) "
+                        "or a factorised space-time UNet (any window)")
 
 def _video_digits(a):
-    "The digit images clips are made of: MNIST idx files in --data, resized to --digit-size, or scikit-learn's."
+    ("The digit images clips are made of: MNIST idx files in --data, resized to --digit-size, "
+     "or scikit-learn's.")
     from multidiff.video.data import mnist_digits, sklearn_digits
     if not a.data: return sklearn_digits(a.digit_size)[0]
     from PIL import Image
     import numpy as np
     size = (a.digit_size, a.digit_size)
-    return np.stack([np.asarray(Image.fromarray(i).resize(size, Image.BICUBIC)) for i in mnist_digits(a.data)[0]])
+    return np.stack([np.asarray(Image.fromarray(i).resize(size, Image.BICUBIC))
+                     for i in mnist_digits(a.data)[0]])
 
 def _train_video(a):
     from multidiff.video.data import MovingDigits
     from multidiff.video.model import train_video
     cfg = train_options(a)
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
-    data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step, stochastic=a.stochastic,
-                        length=max(steps * bs, 1), seed=a.seed)
+    data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step,
+                        stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
     channels = a.channels and tuple(int(c) for c in a.channels.split(','))
-    model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed, resume=a.resume,
-                                 progress=not a.no_progress, config=cfg, channels=channels, arch=a.arch)
+    model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed,
+                                 resume=a.resume, progress=not a.no_progress, config=cfg, channels=channels,
+                                 arch=a.arch)
     print(f"multidiff train video: step {trainer.step}; EMA pipeline in {a.out}/final")
 
+# %% ../nbs/cli.ipynb #d0fc5317
 def _sample_video_args(p):
-    _sample_clips_args(p, 'video', 'output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip', 'video_mmnist',
-                       'same seed, same output', None,
-                       'sampling steps (default: 10 with --context, the measured best for prediction; 25 without)')
-    p.add_argument('--frames', type=int, default=16, help='frames per clip (longer than the window: autoregressive)')
+    _sample_clips_args(p, 'video', 'output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip',
+                       'video_mmnist', 'same seed, same output', None,
+                       'sampling steps (default: 10 with --context, the measured best for prediction; '
+                       '25 without)')
+    p.add_argument('--frames', type=int, default=16,
+                   help='frames per clip (longer than the window: autoregressive)')
     p.add_argument('--context', default=None,
-                   help='a .npy of given first frames (uint8, T x H x W): predict what follows, keeping them unchanged')
+                   help='a .npy of given first frames (uint8, T x H x W): '
+                        'predict what follows, keeping them unchanged')
     p.add_argument('--guidance-scale', type=float, default=2.0,
                    help='with --context: classifier-free guidance on the given frames (1: off)')
 
@@ -325,24 +382,31 @@ def _sample_video(a):
     for i, c in enumerate(clips):
         tmp = out / f".clip_{i:03d}.tmp.npy"; np.save(tmp, c); tmp.replace(out / f"clip_{i:03d}.npy")
         write_gif(c, out / f"clip_{i:03d}.gif", scale=4)
-    print(f"multidiff sample video: wrote {a.n} clip(s) of {clips.shape[1]} frames ({clips.shape[2]}x{clips.shape[3]}) to {a.out}")
+    print(f"multidiff sample video: wrote {a.n} clip(s) of {clips.shape[1]} frames "
+          f"({clips.shape[2]}x{clips.shape[3]}) to {a.out}")
 
 # %% ../nbs/cli.ipynb #c77d6b16
 # modality -> (help, add arguments, run)
 TRAIN = {'digits': ("the worked example: class-conditional 8x8 digits "
-                    "(--data: an .npz with images, labels; default: scikit-learn's)", _train_common, _train_digits),
-         'molecules': ("molecule graphs by masked discrete diffusion (--data: a CSV with a 'smiles' column or a SMILES file; "
+                    "(--data: an .npz with images, labels; default: scikit-learn's)",
+                    _train_common, _train_digits),
+         'molecules': ("molecule graphs by masked discrete diffusion "
+                       "(--data: a CSV with a 'smiles' column or a SMILES file; "
                        "default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),
          'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)",
                 _train_sr_args, _train_sr),
-         'audio': ("class-conditional audio clips as mel spectrograms (--data: a folder with manifest.csv or {label}_*.wav "
+         'audio': ("class-conditional audio clips as mel spectrograms "
+                   "(--data: a folder with manifest.csv or {label}_*.wav "
                    "files; default: data/speech_digits)", _train_audio_args, _train_audio),
-         'video': ("Moving MNIST clips by masked space-time diffusion (--data: a folder with MNIST idx files; "
+         'video': ("Moving MNIST clips by masked space-time diffusion "
+                   "(--data: a folder with MNIST idx files; "
                    "default: scikit-learn's digits)", _train_video_args, _train_video)}
-SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG", _sample_digits_args, _sample_digits),
+SAMPLE = {'digits': ("a grid of digits from a trained model, a row per class, as PNG",
+                     _sample_digits_args, _sample_digits),
           'molecules': ("molecules as SMILES, one line per generated graph (INVALID where RDKit rejects it)",
                         _sample_molecules_args, _sample_molecules),
-          'audio': ("audio clips as WAV files, of one class (--label) or unconditional", _sample_audio_args, _sample_audio),
+          'audio': ("audio clips as WAV files, of one class (--label) or unconditional",
+                    _sample_audio_args, _sample_audio),
           'video': ("video clips as .npy and .gif; with --context, the frames that follow given ones",
                     _sample_video_args, _sample_video)}
 
@@ -350,14 +414,17 @@ def _modality_command(table, verb):
     "A subcommand whose first argument picks the modality from `table`."
     def add(p):
         sub = p.add_subparsers(dest='modality', metavar='MODALITY', required=True)
-        for name, (help_, add_args, _) in table.items(): add_args(sub.add_parser(name, help=help_, description=help_))
+        for name, (help_, add_args, _) in table.items():
+            add_args(sub.add_parser(name, help=help_, description=help_))
     return add, lambda a: table[a.modality][2](a)
 
-COMMANDS = {'demo': ("The main job: train the worked example (8x8 digits) for about a minute; sample the shipped molecule "
-                     "pipeline; upscale a photo with the shipped SR pipeline; speak digits with the shipped audio pipeline; "
-                     "generate and predict Moving MNIST clips with the shipped video pipeline; write images, WAV files, "
-                     "GIF/MP4 clips and metrics", _demo_args, _demo_run),
-            'train': ("Train a model for a modality (checkpoints, exact --resume, logs)", *_modality_command(TRAIN, 'train')),
+COMMANDS = {'demo': ("The main job: train the worked example (8x8 digits) for about a minute; "
+                     "sample the shipped molecule pipeline; upscale a photo with the shipped SR pipeline; "
+                     "speak digits with the shipped audio pipeline; "
+                     "generate and predict Moving MNIST clips with the shipped video pipeline; "
+                     "write images, WAV files, GIF/MP4 clips and metrics", _demo_args, _demo_run),
+            'train': ("Train a model for a modality (checkpoints, exact --resume, logs)",
+                      *_modality_command(TRAIN, 'train')),
             'sample': ("Sample from a trained model of a modality", *_modality_command(SAMPLE, 'sample')),
             'upscale': ("Upscale an image with a super-resolution pipeline (default: the shipped x4 one)",
                         _upscale_args, _upscale)}
@@ -366,10 +433,12 @@ COMMANDS = {'demo': ("The main job: train the worked example (8x8 digits) for ab
 def build_parser() -> argparse.ArgumentParser:
     "The `multidiff` argument parser with every registered subcommand."
     p = argparse.ArgumentParser(prog='multidiff',
-                                description='multidiff: one diffusion toolkit for images, audio, video and molecular graphs.')
+                                description='multidiff: one diffusion toolkit for images, audio, video '
+                                            'and molecular graphs.')
     p.add_argument('--version', action='version', version=f'multidiff {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    for name, (help_, add_args, _) in COMMANDS.items(): add_args(sub.add_parser(name, help=help_, description=help_))
+    for name, (help_, add_args, _) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_, description=help_))
     return p
 
 def main(argv=None) -> int:
@@ -378,6 +447,7 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if a.command is None: p.print_help(); return 2
     try: COMMANDS[a.command][2](a)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:  # bad input: the message names the problem and the fix
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        # bad input: the message names the problem and the fix
         print(f"multidiff {a.command}: error: {e}", file=sys.stderr); return 2
     return 0

@@ -55,7 +55,8 @@ def _inner(model:Optional[nn.Module], spec:Optional[dict], what:str) -> nn.Modul
 
 # %% ../../nbs/core/06_denoiser.ipynb #7b2e9c02
 def aligned_weights(model:nn.Module) -> nn.Module:
-    "Copy parameters and buffers that are not 64-byte aligned (as torch allocates), so loaded weights compute bit for bit."
+    ("Copy parameters and buffers that are not 64-byte aligned (as torch allocates), "
+     "so loaded weights compute bit for bit.")
     with torch.no_grad():
         for t in list(model.parameters()) + list(model.buffers()):
             if t.data_ptr() % 64: t.data = t.data.clone()

@@ -96,7 +96,8 @@ def _readable(folder:Path):
 
 @contextmanager
 def _quiet_loading():
-    "No 'Loading pipeline components' bar: multidiff's components load in a blink, and the CLI's output stays clean."
+    ("No 'Loading pipeline components' bar: multidiff's components load in a blink, "
+     "and the CLI's output stays clean.")
     was = dlogging.is_progress_bar_enabled()
     dlogging.disable_progress_bar()
     try: yield
@@ -144,7 +145,8 @@ def from_run(cls, run_dir, # a training run's folder (`model/`, `checkpoints/`)
     "The pipeline of any checkpoint of a training run."
     from multidiff.core.trainer import load_checkpoint_weights
     run_dir = Path(run_dir)
-    if checkpoint is not None and not Path(checkpoint).exists(): checkpoint = run_dir / 'checkpoints' / str(checkpoint)
+    if checkpoint is not None and not Path(checkpoint).exists():
+        checkpoint = run_dir / 'checkpoints' / str(checkpoint)
     if not (run_dir / 'model' / 'model_index.json').exists():
         raise FileNotFoundError(f"{run_dir} has no model/model_index.json: "
                                 "not a multidiff training run folder")

@@ -156,13 +156,15 @@ class StateScheduler(SchedulerMixin, ConfigMixin):
                  spec:Optional[dict]=None,
                  loss_weights:Optional[dict]=None, # {entry name: weight} in the training loss (default 1)
                  single:Optional[bool]=None, # only with configs: whether the state is one plain tensor
-                 entries:Optional[list]=None): # the entries' order (saved JSON sorts keys; the order sets the random draws)
+                 # the entries' order (saved JSON sorts keys; the order sets the random draws)
+                 entries:Optional[list]=None):
         if isinstance(schedulers, dict):  # configs (from JSON) become schedulers through the registry
             schedulers = {k: scheduler_from_config(s, f"entry {k!r}") if isinstance(s, dict) else s
                           for k, s in schedulers.items()}
             if entries is not None:
                 if sorted(entries) != sorted(schedulers):
-                    raise ValueError(f"entries {entries} must name the schedulers' entries {sorted(schedulers)}")
+                    raise ValueError(f"entries {entries} must name the schedulers' entries "
+                                     f"{sorted(schedulers)}")
                 schedulers = {k: schedulers[k] for k in entries}
             if single: schedulers = schedulers[_SINGLE]
         self.single = isinstance(schedulers, Scheduler)

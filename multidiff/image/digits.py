@@ -29,15 +29,20 @@ from ..core.checkpoint import write_json
 CODEC = NormalizeCodec(0.0, 1.0)
 NULL_CLASS = 10 # the label that means 'no condition' for classifier-free guidance
 
-def load_digits(split:str='train', seed:int=0, path=None): # 'train', 'test' or 'all'; `path`: an .npz with images, labels
+def load_digits(
+        # 'train', 'test' or 'all'; `path`: an .npz with images, labels
+        split:str='train', seed:int=0, path=None):
     "Digits as images [N, 1, H, W] in [0, 1] and labels [N]: scikit-learn's by default, or your own .npz."
-    if split not in ('train', 'test', 'all'): raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    if split not in ('train', 'test', 'all'):
+        raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}")
     if path is None:
         from sklearn.datasets import load_digits as _load
         d = _load(); images, labels = d.images / 16.0, d.target
     else:
         with np.load(path) as f:
-            if not {'images', 'labels'} <= set(f.files): raise ValueError(f"{path} must hold arrays 'images' [N, H, W] and 'labels' [N]; it has {f.files}")
+            if not {'images', 'labels'} <= set(f.files):
+                raise ValueError(f"{path} must hold arrays 'images' [N, H, W] and 'labels' [N]; "
+                                 f"it has {f.files}")
             images, labels = f['images'].astype(np.float32), f['labels']
         if images.max() > 1: images = images / images.max()  # 0..16 or 0..255 pixels
     x, y = torch.tensor(images, dtype=torch.float32)[:, None], torch.as_tensor(labels).long()
@@ -50,8 +55,9 @@ def load_digits(split:str='train', seed:int=0, path=None): # 'train', 'test' or 
 def tiny_unet(channels:tuple=(32, 64), seed:int=0) -> UNet2DModel:
     "A ~0.7M-parameter class-conditional UNet for 8x8 single-channel images."
     torch.manual_seed(seed)  # weight init only; training and sampling use explicit generators
-    return UNet2DModel(sample_size=8, in_channels=1, out_channels=1, block_out_channels=channels, layers_per_block=1,
-                       down_block_types=('DownBlock2D',) * len(channels), up_block_types=('UpBlock2D',) * len(channels),
+    return UNet2DModel(sample_size=8, in_channels=1, out_channels=1, block_out_channels=channels,
+                       layers_per_block=1, down_block_types=('DownBlock2D',) * len(channels),
+                       up_block_types=('UpBlock2D',) * len(channels),
                        norm_num_groups=8, num_class_embeds=NULL_CLASS + 1)
 
 # %% ../../nbs/image/04_digits.ipynb #0f7c8e78
@@ -63,11 +69,16 @@ class DigitsDiffusion(DiffusionModel):
 def digits_model(seed:int=0, prediction_type:str='epsilon', cond_dropout:float=0.1) -> DigitsDiffusion:
     "The worked example's model, untrained."
     sched = GaussianScheduler.create('ddpm', schedule='cosine', prediction_type=prediction_type)
-    return DigitsDiffusion(DiffusersDenoiser(tiny_unet(seed=seed)), sched, null_cond=[NULL_CLASS], cond_dropout=cond_dropout)
+    return DigitsDiffusion(DiffusersDenoiser(tiny_unet(seed=seed)), sched, null_cond=[NULL_CLASS],
+                           cond_dropout=cond_dropout)
 
-def train_digits(out_dir='runs/digits', # checkpoints/, log.csv, model/, final/ (the EMA weights, a DigitsPipeline folder)
-                 steps:int=400, batch_size:int=128, lr:float=2e-3, seed:int=0, data=None, # data: an .npz path (default: scikit-learn's)
-                 resume:bool=False, progress:bool=True, config:Optional[dict]=None) -> tuple: # config: more TrainConfig fields
+def train_digits(
+        # checkpoints/, log.csv, model/, final/ (the EMA weights, a DigitsPipeline folder)
+        out_dir='runs/digits',
+        # data: an .npz path (default: scikit-learn's)
+        steps:int=400, batch_size:int=128, lr:float=2e-3, seed:int=0, data=None,
+        # config: more TrainConfig fields
+        resume:bool=False, progress:bool=True, config:Optional[dict]=None) -> tuple:
     "Train the digits model; returns (model with EMA weights, trainer)."
     x, y = load_digits('train', seed, data)
     extra = {'warmup_steps': 50, 'ema_decay': 0.995, 'log_every': 25, **(config or {})}
@@ -85,7 +96,8 @@ class DigitsPipeline(MultidiffPipeline):
         self.register_to_config(null_class=null_class, cond_dropout=cond_dropout)
 
     def to_model(self) -> DigitsDiffusion:
-        return DigitsDiffusion(DiffusersDenoiser(self.unet), self.scheduler, [self.config.null_class], self.config.cond_dropout)
+        return DigitsDiffusion(DiffusersDenoiser(self.unet), self.scheduler, [self.config.null_class],
+                               self.config.cond_dropout)
 
 def _images(x:Tensor, output_type:str):
     "Decoded images as a tensor [N, 1, H, W], an array [N, H, W, 1] in [0, 1], or PIL images."
@@ -100,17 +112,23 @@ def _images(x:Tensor, output_type:str):
 @torch.no_grad()
 def _digits_call(self:DigitsPipeline, labels, # class ids 0-9 (one per image), or None: unconditional
                  num_images:int=1, # how many images when `labels` is None
-                 num_inference_steps:int=25, guidance_scale:float=2.0, sampler:Optional[str]='dpm++', # None: the training DDPM
-                 generator=None, seed:Optional[int]=None, # a generator (or one per image), or seed: image i uses seed + i
-                 output_type:str='pt', return_dict:bool=True, callback_on_step_end=None) -> ImagePipelineOutput:
+                 # None: the training DDPM
+                 num_inference_steps:int=25, guidance_scale:float=2.0, sampler:Optional[str]='dpm++',
+                 # a generator (or one per image), or seed: image i uses seed + i
+                 generator=None, seed:Optional[int]=None,
+                 output_type:str='pt', return_dict:bool=True,
+                 callback_on_step_end=None) -> ImagePipelineOutput:
     "Generate digits of the given classes."
-    if output_type not in ('pt', 'np', 'pil'): raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
+    if output_type not in ('pt', 'np', 'pil'):
+        raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
     null = self.config.null_class
     cond = torch.full((num_images,), null) if labels is None else torch.as_tensor(labels).long().reshape(-1)
-    if ((cond < 0) | (cond > null)).any(): raise ValueError(f"labels must be class ids in 0..{null - 1}, got {cond.tolist()}")
+    if ((cond < 0) | (cond > null)).any():
+        raise ValueError(f"labels must be class ids in 0..{null - 1}, got {cond.tolist()}")
     sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
-    x = sample(DiffusersDenoiser(self.unet), sched, (len(cond), 1, 8, 8), num_steps=num_inference_steps, generator=generator,
-               seed=seed, cond=cond, null_cond=torch.tensor([null]), guidance_scale=1.0 if labels is None else guidance_scale,
+    x = sample(DiffusersDenoiser(self.unet), sched, (len(cond), 1, 8, 8), num_steps=num_inference_steps,
+               generator=generator, seed=seed, cond=cond, null_cond=torch.tensor([null]),
+               guidance_scale=1.0 if labels is None else guidance_scale,
                progress=self.progress_for(), callback=self.step_callback(callback_on_step_end))
     images = _images(x, output_type)
     return ImagePipelineOutput(images=images) if return_dict else (images,)
@@ -152,7 +170,8 @@ def run_demo(out_dir='runs/demo', # where outputs go
              steps:int=400, # training steps (about a minute on 2 CPU cores)
              num_steps:int=25, sampler:str='dpm++', guidance_scale:float=2.0, per_class:int=10, seed:int=0,
              progress:bool=True) -> dict:
-    "Train the digits model, sample a grid, and write samples.png, real.png, model/, train/ and metrics.json to `out_dir`."
+    ("Train the digits model, sample a grid, "
+     "and write samples.png, real.png, model/, train/ and metrics.json to `out_dir`.")
     import matplotlib.pyplot as plt
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / 'train', ignore_errors=True)  # the demo owns its folder and starts fresh each time
@@ -162,16 +181,23 @@ def run_demo(out_dir='runs/demo', # where outputs go
     pipe.set_progress_bar_config(disable=not progress)
     labels = torch.arange(10).repeat_interleave(per_class)
     t0 = time.time()
-    images = pipe(labels, num_inference_steps=num_steps, guidance_scale=guidance_scale, sampler=sampler, seed=seed).images
+    images = pipe(labels, num_inference_steps=num_steps, guidance_scale=guidance_scale, sampler=sampler,
+                  seed=seed).images
     sample_s = time.time() - t0
     clf = digit_classifier(seed)
     xt, yt = load_digits('test', seed)
-    metrics = {'samples': digit_metrics(images, labels, clf, seed), 'real_test_digits': digit_metrics(xt, yt, clf, seed),
-               'uniform_noise': digit_metrics(torch.rand(len(yt), 1, 8, 8, generator=torch.Generator().manual_seed(seed)), yt, clf, seed),
-               'train_steps': steps, 'final_loss': trainer.last_log['loss'], 'train_seconds': round(train_s, 1),
-               'sampler': sampler, 'sampling_steps': num_steps, 'guidance_scale': guidance_scale, 'sample_seconds': round(sample_s, 2), 'seed': seed}
+    metrics = {'samples': digit_metrics(images, labels, clf, seed),
+               'real_test_digits': digit_metrics(xt, yt, clf, seed),
+               'uniform_noise': digit_metrics(
+                   torch.rand(len(yt), 1, 8, 8, generator=torch.Generator().manual_seed(seed)),
+                   yt, clf, seed),
+               'train_steps': steps, 'final_loss': trainer.last_log['loss'],
+               'train_seconds': round(train_s, 1),
+               'sampler': sampler, 'sampling_steps': num_steps, 'guidance_scale': guidance_scale,
+               'sample_seconds': round(sample_s, 2), 'seed': seed}
     plt.imsave(out / 'samples.png', image_grid(images, nrow=per_class), cmap='gray')  # a row per class
     plt.imsave(out / 'real.png', image_grid(xt[:10 * per_class], nrow=per_class), cmap='gray')
-    pipe.save_pretrained(out / 'model')  # EMA weights: a DigitsPipeline folder (model_index.json, unet/, scheduler/)
+    # EMA weights: a DigitsPipeline folder (model_index.json, unet/, scheduler/)
+    pipe.save_pretrained(out / 'model')
     write_json(out / 'metrics.json', metrics)
     return metrics

@@ -30,8 +30,10 @@ class Picture:
 # %% ../../nbs/image/00_io.ipynb #d8338063
 def _as_picture(im:Image.Image) -> Picture:
     if im.mode == 'P': im = im.convert('RGBA' if 'transparency' in im.info else 'RGB')
-    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):  # 16-bit grayscale ('I' is how Pillow opens 16-bit PGM, and PNG in older versions)
-        a = np.asarray(im, dtype=np.float32) / 65535.0  # by the format's range, never by the data (a dark frame stays dark)
+    # 16-bit grayscale ('I' is how Pillow opens 16-bit PGM, and PNG in older versions)
+    if im.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
+        # by the format's range, never by the data (a dark frame stays dark)
+        a = np.asarray(im, dtype=np.float32) / 65535.0
         t = torch.from_numpy(np.clip(a, 0, 1)).unsqueeze(0)
         return Picture(t.expand(3, -1, -1).contiguous(), gray=True, bits=16)
     if im.mode == 'F':
@@ -44,17 +46,23 @@ def _as_picture(im:Image.Image) -> Picture:
     return Picture(a[:3], a[3:4] if has_alpha else None, gray, 8)
 
 def read_image(path) -> Picture:
-    "Read an image file (any mode Pillow opens) as a `Picture`; clear errors for non-images, truncated and empty files."
+    ("Read an image file (any mode Pillow opens) as a `Picture`; "
+     "clear errors for non-images, truncated and empty files.")
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such image file")
     if path.stat().st_size == 0: raise ValueError(f"{path} is empty (0 bytes): not an image")
     try:
         with Image.open(path) as im:
             im.load()  # decode now: a truncated file fails here, not later
-            if im.width == 0 or im.height == 0: raise ValueError(f"{path} has zero size ({im.width}x{im.height})")
+            if im.width == 0 or im.height == 0:
+                raise ValueError(f"{path} has zero size ({im.width}x{im.height})")
             return _as_picture(im)
-    except UnidentifiedImageError: raise ValueError(f"{path} is not an image Pillow can read (PNG, JPEG, TIFF, BMP, WebP, GIF, ...)") from None
-    except OSError as e: raise ValueError(f"{path} could not be decoded, probably truncated or corrupt ({e}); re-export or re-download it") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"{path} is not an image Pillow can read "
+                         "(PNG, JPEG, TIFF, BMP, WebP, GIF, ...)") from None
+    except OSError as e:
+        raise ValueError(f"{path} could not be decoded, probably truncated or corrupt ({e}); "
+                         "re-export or re-download it") from None
 
 # %% ../../nbs/image/00_io.ipynb #80d3607c
 def picture_to_pil(p:Picture) -> Image.Image:
@@ -76,7 +84,8 @@ def write_image(p:Picture, path, **save_kw):
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=path.suffix)
     try:
         with os.fdopen(fd, 'wb') as f: im.save(f, format=fmt, **save_kw)
-        umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
+        # mkstemp makes 0600; give the file normal permissions
+        umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
@@ -94,7 +103,9 @@ def bicubic_resize(x:Tensor, # [..., C, H, W] float
 def downscale(x:Tensor, scale:int) -> Tensor:
     "Bicubic downsampling by an integer `scale` (the size must be divisible by it)."
     H, W = x.shape[-2:]
-    if H % scale or W % scale: raise ValueError(f"A {H}x{W} image cannot be downscaled by {scale}: crop it to a multiple of {scale} first")
+    if H % scale or W % scale:
+        raise ValueError(f"A {H}x{W} image cannot be downscaled by {scale}: "
+                         f"crop it to a multiple of {scale} first")
     return bicubic_resize(x, (H // scale, W // scale))
 
 # %% ../../nbs/image/00_io.ipynb #99e64263
@@ -107,7 +118,8 @@ def degrade(hr:Tensor, # [C, H, W] float in [0, 1]
     "The LR image of an HR image: optional blur, bicubic downscale, optional noise and JPEG."
     x = hr.float()
     if blur > 0:  # separable Gaussian, reflect-padded (Pillow's GaussianBlur has no float mode)
-        r = max(1, int(3 * blur + 0.5)); g = torch.exp(-torch.arange(-r, r + 1.0) ** 2 / (2 * blur ** 2)); g = g / g.sum()
+        r = max(1, int(3 * blur + 0.5))
+        g = torch.exp(-torch.arange(-r, r + 1.0) ** 2 / (2 * blur ** 2)); g = g / g.sum()
         x = torch.nn.functional.pad(x[None], (r, r, r, r), mode='reflect')[0]
         x = torch.nn.functional.conv2d(x[:, None], g.view(1, 1, 1, -1))
         x = torch.nn.functional.conv2d(x, g.view(1, 1, -1, 1))[:, 0]
@@ -115,7 +127,9 @@ def degrade(hr:Tensor, # [C, H, W] float in [0, 1]
     if noise > 0: lr = lr + noise * torch.randn(lr.shape, generator=generator)
     lr = lr.clamp(0, 1)
     if jpeg is not None:
-        buf = io.BytesIO(); Image.fromarray((lr.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)).save(buf, 'JPEG', quality=int(jpeg))
+        buf = io.BytesIO()
+        Image.fromarray((lr.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)).save(
+            buf, 'JPEG', quality=int(jpeg))
         lr = torch.from_numpy(np.asarray(Image.open(buf), dtype=np.float32) / 255).permute(2, 0, 1)
     return (lr * 255).round() / 255 if quantize else lr
 
@@ -124,5 +138,7 @@ def sample_photos() -> list:
     "Paths of the project's sample photos: `data/photos/*.png` in a source checkout."
     import multidiff
     root = Path(multidiff.__file__).resolve().parent.parent / 'data' / 'photos'
-    if not root.is_dir(): raise FileNotFoundError(f"{root} not found: the sample photos ship in a source checkout of multidiff (data/photos); pass your own image instead")
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} not found: the sample photos ship in a source checkout of multidiff "
+                                "(data/photos); pass your own image instead")
     return sorted(root.glob('*.png'))

@@ -19,10 +19,12 @@ def rgb_to_y(x:Tensor) -> Tensor: # [..., 3, H, W] in [0, 1] -> [..., H, W] in [
     return 16.0 + torch.einsum('...chw,c->...hw', x.double(), w)
 
 def _prepare(sr:Tensor, hr:Tensor, border:int):
-    if sr.shape != hr.shape: raise ValueError(f"Shapes differ: output {tuple(sr.shape)} vs reference {tuple(hr.shape)}")
+    if sr.shape != hr.shape:
+        raise ValueError(f"Shapes differ: output {tuple(sr.shape)} vs reference {tuple(hr.shape)}")
     y1, y2 = rgb_to_y(sr.clamp(0, 1)), rgb_to_y(hr.clamp(0, 1))
     if border: y1, y2 = y1[..., border:-border, border:-border], y2[..., border:-border, border:-border]
-    if y1.shape[-1] < 1 or y1.shape[-2] < 1: raise ValueError(f"The border crop of {border} leaves nothing of a {tuple(sr.shape[-2:])} image")
+    if y1.shape[-1] < 1 or y1.shape[-2] < 1:
+        raise ValueError(f"The border crop of {border} leaves nothing of a {tuple(sr.shape[-2:])} image")
     return y1, y2
 
 # %% ../../nbs/image/01_metrics.ipynb #69398c0e
@@ -44,11 +46,13 @@ def ssim_y(sr:Tensor, hr:Tensor, border:int=0) -> Tensor: # [..., 3, H, W] in [0
     y1, y2 = _prepare(sr, hr, border)
     lead = y1.shape[:-2]
     a, b = y1.reshape(-1, 1, *y1.shape[-2:]), y2.reshape(-1, 1, *y2.shape[-2:])
-    if min(a.shape[-2:]) < 11: raise ValueError(f"SSIM needs at least 11x11 pixels after the border crop, got {tuple(a.shape[-2:])}")
+    if min(a.shape[-2:]) < 11:
+        raise ValueError(f"SSIM needs at least 11x11 pixels after the border crop, got {tuple(a.shape[-2:])}")
     w = _gaussian_window()
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     mu1, mu2 = F.conv2d(a, w), F.conv2d(b, w)
-    s11, s22, s12 = F.conv2d(a * a, w) - mu1 ** 2, F.conv2d(b * b, w) - mu2 ** 2, F.conv2d(a * b, w) - mu1 * mu2
+    s11, s22, s12 = (F.conv2d(a * a, w) - mu1 ** 2, F.conv2d(b * b, w) - mu2 ** 2,
+                     F.conv2d(a * b, w) - mu1 * mu2)
     ssim_map = ((2 * mu1 * mu2 + c1) * (2 * s12 + c2)) / ((mu1 ** 2 + mu2 ** 2 + c1) * (s11 + s22 + c2))
     return ssim_map.mean((-3, -2, -1)).reshape(lead)
 
@@ -57,6 +61,8 @@ def consistency_psnr(sr:Tensor, lr:Tensor, # [..., C, sH, sW] output and [..., C
                      scale:int) -> Tensor:
     "PSNR (dB, peak 1, all channels) between the output downscaled by `scale` and the input."
     down = downscale(sr.clamp(0, 1), scale)
-    if down.shape != lr.shape: raise ValueError(f"The output downscaled by {scale} is {tuple(down.shape)}, the input {tuple(lr.shape)}: not an x{scale} pair")
+    if down.shape != lr.shape:
+        raise ValueError(f"The output downscaled by {scale} is {tuple(down.shape)}, "
+                         f"the input {tuple(lr.shape)}: not an x{scale} pair")
     mse = ((down.double() - lr.double()) ** 2).mean((-3, -2, -1))
     return 10 * torch.log10(1.0 / mse)

@@ -26,7 +26,8 @@ def sr_unet(scale:int=4, # the upscaling factor (the fold)
             channels:tuple=(64, 128, 256), # UNet widths, one per resolution level
             layers_per_block:int=2, attention:bool=False, # self-attention in the lowest-resolution block
             seed:int=0) -> UNet2DModel:
-    "A diffusers UNet2DModel for `SRDenoiser`: [noisy HR, upsampled LR] folded by `scale` in, the prediction out."
+    ("A diffusers UNet2DModel for `SRDenoiser`: "
+     "[noisy HR, upsampled LR] folded by `scale` in, the prediction out.")
     if scale not in (2, 4, 8): raise ValueError(f"scale must be 2, 4 or 8, got {scale}")
     torch.manual_seed(seed)  # weight init only
     n = len(channels)
@@ -39,7 +40,8 @@ def sr_unet(scale:int=4, # the upscaling factor (the fold)
 
 # %% ../../nbs/image/02_sr.ipynb #5a1c0e02
 class SRDenoiser(ModelMixin, ConfigMixin):
-    "(noisy HR state, t, {'image': upsampled LR in [-1, 1], 'aug': noise level}) -> prediction, by a folded UNet."
+    ("(noisy HR state, t, {'image': upsampled LR in [-1, 1], 'aug': noise level}) -> prediction, "
+     "by a folded UNet.")
     def __init__(self, unet:Optional[UNet2DModel]=None, # from `sr_unet` ...
                  scale:int=4, # the upscaling factor: the fold
                  unet_spec:Optional[dict]=None): # ... or its `model_spec` (how `from_pretrained` rebuilds it)
@@ -47,11 +49,14 @@ class SRDenoiser(ModelMixin, ConfigMixin):
         if unet is None and unet_spec is None:
             raise TypeError("SRDenoiser needs its UNet (sr_unet(...)) or the UNet's model_spec")
         self.unet, self.scale = build_model(unet_spec) if unet is None else unet, scale
-        self.multiple = scale * 2 ** (len(self.unet.config.block_out_channels) - 1)  # the downsamplings divide it
+        # the downsamplings divide it
+        self.multiple = scale * 2 ** (len(self.unet.config.block_out_channels) - 1)
         self.register_to_config(scale=scale, unet_spec=model_spec(self.unet))
 
     @classmethod
-    def from_pretrained(cls, *args, **kwargs) -> 'SRDenoiser': # diffusers' `ModelMixin.from_pretrained` arguments
+    def from_pretrained(cls,
+                        # diffusers' `ModelMixin.from_pretrained` arguments
+                        *args, **kwargs) -> 'SRDenoiser':
         "Load a saved denoiser; its weights are copied to aligned memory (the core's `aligned_weights`)."
         return aligned_weights(super().from_pretrained(*args, **kwargs))
 
@@ -60,7 +65,8 @@ class SRDenoiser(ModelMixin, ConfigMixin):
         if H % self.scale or W % self.scale:
             raise ValueError(f"An x{self.scale} model needs HR sizes divisible by {self.scale}, got {H}x{W}")
         x = torch.cat([sample, cond['image']], 1)
-        ph, pw = -H % self.multiple, -W % self.multiple  # pad to what the UNet's downsamplings divide, crop after
+        # pad to what the UNet's downsamplings divide, crop after
+        ph, pw = -H % self.multiple, -W % self.multiple
         if ph or pw: x = F.pad(x, (0, pw, 0, ph), mode='reflect' if min(H, W) > max(ph, pw) else 'replicate')
         aug = cond.get('aug')
         aug = torch.zeros(len(x)) if aug is None else torch.as_tensor(aug, dtype=torch.float32).expand(len(x))
@@ -70,9 +76,12 @@ class SRDenoiser(ModelMixin, ConfigMixin):
 
 # %% ../../nbs/image/02_sr.ipynb #5a1c0e03
 class ResidualCodec:
-    "A core `Codec`: an HR image in [0, 1] <-> its scaled residual over `up`, the bicubic upsampling of its input."
-    def __init__(self, residual_scale:float=4.0, # state = residual_scale * 2 * (hr - up), [-1, 1] units scaled up
-                 up:Optional[Tensor]=None): # the context: [B, 3, H, W] bicubic upsampling in [0, 1] (see `given`)
+    ("A core `Codec`: an HR image in [0, 1] <-> its scaled residual over `up`, "
+     "the bicubic upsampling of its input.")
+    def __init__(self,
+                 residual_scale:float=4.0, # state = residual_scale * 2 * (hr - up), [-1, 1] units scaled up
+                 # the context: [B, 3, H, W] bicubic upsampling in [0, 1] (see `given`)
+                 up:Optional[Tensor]=None):
         self.residual_scale, self.up = residual_scale, up
 
     def given(self, up:Tensor) -> 'ResidualCodec':
@@ -81,7 +90,8 @@ class ResidualCodec:
 
     def _context(self) -> Tensor:
         if self.up is None:
-            raise ValueError("This ResidualCodec has no context: use codec.given(up), up the bicubic upsampling")
+            raise ValueError("This ResidualCodec has no context: "
+                             "use codec.given(up), up the bicubic upsampling")
         return self.up
 
     def encode(self, raw:Tensor) -> Tensor: return self.residual_scale * 2 * (raw - self._context())
@@ -101,10 +111,12 @@ def sr_condition(up:Tensor, # [B, 3, H, W] bicubic upsampling in [0, 1]
 
 # %% ../../nbs/image/02_sr.ipynb #add519d3
 class SRDiffusion(DiffusionModel):
-    "An x`scale` super-resolution diffusion model: batches are {'hr', 'up'} in [0, 1]; the state is the residual."
+    ("An x`scale` super-resolution diffusion model: batches are {'hr', 'up'} in [0, 1]; "
+     "the state is the residual.")
     def __init__(self, denoiser:SRDenoiser, scheduler,
                  residual_scale:float=4.0, # the `ResidualCodec`'s scale
-                 aug_max:float=0.1, aug_prob:float=0.5, # conditioning noise ~ U(0, aug_max) on aug_prob of pairs
+                 # conditioning noise ~ U(0, aug_max) on aug_prob of pairs
+                 aug_max:float=0.1, aug_prob:float=0.5,
                  high_noise_fraction:float=0.0): # share of training t in the noisiest 50 (1-step sampling's)
         super().__init__(denoiser, scheduler, high_noise_fraction=high_noise_fraction)
         self.scale, self.codec = denoiser.scale, ResidualCodec(residual_scale)
@@ -134,7 +146,8 @@ def sr_model(scale:int=4, channels:tuple=(64, 128, 256), layers_per_block:int=2,
              seed:int=0) -> SRDiffusion: # seed: the UNet's initial weights
     "An untrained `SRDiffusion`."
     # clip_sample off: the state exceeds [-1, 1]
-    sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type, clip_sample=False)
+    sched = GaussianScheduler.create('ddpm', schedule, num_train_timesteps, prediction_type,
+                                     clip_sample=False)
     unet = sr_unet(scale, channels, layers_per_block, attention, seed)
     return SRDiffusion(SRDenoiser(unet, scale), sched, residual_scale, aug_max, aug_prob, high_noise_fraction)
 
@@ -144,13 +157,15 @@ class SRPairs(torch.utils.data.Dataset):
     def __init__(self, images:list, # [3, H, W] float tensors in [0, 1] (or paths)
                  scale:int=4, crop:int=64, # HR crop size (a multiple of `scale`)
                  length:int=100_000, seed:int=0, # items per epoch; item i depends on (seed, i) only
-                 degradations:bool=False): # random blur / noise / JPEG on half of the pairs (real-world photos)
+                 # random blur / noise / JPEG on half of the pairs (real-world photos)
+                 degradations:bool=False):
         if crop % scale: raise ValueError(f"crop={crop} must be a multiple of scale={scale}")
         self.images = [read_image(p).rgb if isinstance(p, (str, Path)) else p for p in images]
         small = [tuple(im.shape[-2:]) for im in self.images if min(im.shape[-2:]) < crop]
         if not self.images: raise ValueError("SRPairs needs at least one image")
-        if small: raise ValueError(f"{len(small)} image(s) are smaller than the {crop}px crop (e.g. {small[0]}): "
-                                   "use a smaller crop or drop them")
+        if small:
+            raise ValueError(f"{len(small)} image(s) are smaller than the {crop}px crop (e.g. {small[0]}): "
+                             "use a smaller crop or drop them")
         self.scale, self.crop, self.length, self.seed = scale, crop, length, seed
         self.degradations = degradations
 
@@ -187,12 +202,14 @@ def _fine_tune_start(init, scale:int, high_noise_fraction:Optional[float]=None, 
     if isinstance(init, (str, Path)):
         from multidiff.image.sr_pipeline import SuperResolutionPipeline
         model = SuperResolutionPipeline.from_pretrained(init).to_model()
-    else: model = copy.deepcopy(init.to_model() if hasattr(init, 'to_model') else init)  # not the caller's weights
+    else:  # not the caller's weights
+        model = copy.deepcopy(init.to_model() if hasattr(init, 'to_model') else init)
     if not (isinstance(model, DiffusionModel) and hasattr(model, 'codec')):
-        raise TypeError("init must be a pipeline folder or name, a SuperResolutionPipeline or an SRDiffusion, "
-                        f"got {type(init).__name__}")
+        raise TypeError("init must be a pipeline folder or name, a SuperResolutionPipeline "
+                        f"or an SRDiffusion, got {type(init).__name__}")
     if model.scale != scale:
-        raise ValueError(f"The start model is an x{model.scale} model; pass scale={model.scale} to fine-tune it")
+        raise ValueError(f"The start model is an x{model.scale} model; "
+                         f"pass scale={model.scale} to fine-tune it")
     if high_noise_fraction is not None: model.high_noise_fraction = high_noise_fraction
     return model.train()
 
@@ -203,10 +220,12 @@ def train_sr(images:list, # photos: paths or [3, H, W] tensors in [0, 1]
              degradations:bool=False, # random blur / noise / JPEG on half of the LR inputs
              init=None, # fine-tuning start: a pipeline folder or shipped name, a pipeline or an SRDiffusion
              resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
-             **model_kw) -> tuple: # `sr_model` options (with init: high_noise_fraction); -> (EMA model, trainer)
+             # `sr_model` options (with init: high_noise_fraction); -> (EMA model, trainer)
+             **model_kw) -> tuple:
     "Train an x`scale` SR model on random crops of `images`; `out_dir/final` is its pipeline folder."
     from multidiff.core.trainer import domain_config, train_in_folder
     data = SRPairs(images, scale, crop, max(steps * batch_size, 1), seed, degradations)
-    model = sr_model(scale, seed=seed, **model_kw) if init is None else _fine_tune_start(init, scale, **model_kw)
+    model = (sr_model(scale, seed=seed, **model_kw) if init is None
+             else _fine_tune_start(init, scale, **model_kw))
     cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
     return train_in_folder(model, data, cfg, out_dir, resume)

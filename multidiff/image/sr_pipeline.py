@@ -36,7 +36,8 @@ def _ramp(n:int, overlap:int, first:bool, last:bool) -> Tensor:
     return w
 
 def _nhwc(x:Tensor) -> Tensor:
-    "Channels-last: oneDNN's NHWC convolutions run the SR UNet ~10% faster on CPU (outputs differ by rounding)."
+    ("Channels-last: oneDNN's NHWC convolutions run the SR UNet ~10% faster on CPU "
+     "(outputs differ by rounding).")
     return x.contiguous(memory_format=torch.channels_last)
 
 # %% ../../nbs/image/03_sr_pipeline.ipynb #715d6f00
@@ -50,7 +51,8 @@ class TiledDenoiser(nn.Module):
         if overlap is None: overlap = tile // 8
         if overlap < 0 or overlap >= tile:
             raise ValueError(f"overlap must be in [0, tile), got overlap={overlap}, tile={tile}")
-        if tile % multiple: raise ValueError(f"tile={tile} must be a multiple of {multiple} (the model's scale)")
+        if tile % multiple:
+            raise ValueError(f"tile={tile} must be a multiple of {multiple} (the model's scale)")
         self.denoiser, self.tile, self.overlap = denoiser, tile, overlap
         self.batch, self.multiple = batch, multiple
 
@@ -93,7 +95,8 @@ TiledDenoiser.forward = _tiled_forward
 
 # %% ../../nbs/image/03_sr_pipeline.ipynb #c3a10007
 class SuperResolutionPipeline(MultidiffPipeline):
-    "Upscale images by the denoiser's scale: residual diffusion over bicubic; any size, by tiles denoised jointly."
+    ("Upscale images by the denoiser's scale: residual diffusion over bicubic; "
+     "any size, by tiles denoised jointly.")
     def __init__(self, denoiser:SRDenoiser, scheduler, # the folded-UNet denoiser; its training scheduler
                  residual_scale:float=4.0, # the `ResidualCodec`'s scale
                  aug_max:float=0.1, aug_prob:float=0.5, # training settings, for `to_model`
@@ -128,7 +131,8 @@ def _as_batch(image) -> tuple: # -> (LR batch [B, 3, h, w], the input `Picture`s
                             f"got {bad or 'an empty list'}")
         pics = [p if isinstance(p, Picture) else _as_picture(p) for p in items]
         sizes = sorted({p.size for p in pics})
-        if len(sizes) > 1: raise ValueError(f"The images differ in size ({sizes}): upscale them in separate calls")
+        if len(sizes) > 1:
+            raise ValueError(f"The images differ in size ({sizes}): upscale them in separate calls")
         lr = torch.stack([p.rgb for p in pics])
     if min(lr.shape[-2:]) < 2:
         raise ValueError(f"The input is {tuple(lr.shape[-2:])}: at least 2x2 pixels are needed")
@@ -145,37 +149,46 @@ def _with_form(rgb:Tensor, pic:Optional[Picture]) -> Picture: # rgb: [3, H, W] i
 # %% ../../nbs/image/03_sr_pipeline.ipynb #7a6384f2
 @torch.no_grad()
 def _sr_call(self:SuperResolutionPipeline,
-             image, # [3, h, w] or [B, 3, h, w] in [0, 1], a PIL image, a `Picture`, or a list of same-size ones
-             num_inference_steps:int=1, # 1: the posterior mean (highest PSNR); more draw sharper, invented detail
+             # [3, h, w] or [B, 3, h, w] in [0, 1], a PIL image, a `Picture`, or a list of same-size ones
+             image,
+             # 1: the posterior mean (highest PSNR); more draw sharper, invented detail
+             num_inference_steps:int=1,
              generator=None, # a torch.Generator, or one per image ...
              seed:Optional[int]=None, # ... or a seed (default 0): image i uses seed + i, whatever the batch
              sampler:Optional[str]='ddim', # a core sampler name (None: the training scheduler's)
-             noise_level:float=0.0, # conditioning noise for noisy or compressed inputs (0: clean bicubic inputs)
-             tile:int=512, overlap:Optional[int]=None, # tile and overlap in HR pixels (overlap default: tile / 8)
+             # conditioning noise for noisy or compressed inputs (0: clean bicubic inputs)
+             noise_level:float=0.0,
+             # tile and overlap in HR pixels (overlap default: tile / 8)
+             tile:int=512, overlap:Optional[int]=None,
              tile_batch:int=4, # tiles per network call: memory is bounded by tile and tile_batch
-             guidance_scale:float=1.0, # diffusers' argument: an SR model has no unconditional branch, so only 1
-             output_type:str='pt', # 'pt' [B, 3, H, W] or 'np' [B, H, W, 3] in [0, 1]; 'pil' in each input's form
+             # diffusers' argument: an SR model has no unconditional branch, so only 1
+             guidance_scale:float=1.0,
+             # 'pt' [B, 3, H, W] or 'np' [B, H, W, 3] in [0, 1]; 'pil' in each input's form
+             output_type:str='pt',
              return_dict:bool=True, callback_on_step_end:Optional[Callable]=None) -> ImagePipelineOutput:
     "Upscale by the model's scale with tiled joint denoising."
     if output_type not in ('pt', 'np', 'pil'):
         raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
     if guidance_scale != 1.0:
-        raise ValueError(f"An SR model has no unconditional branch: use guidance_scale=1, not {guidance_scale}")
+        raise ValueError("An SR model has no unconditional branch: "
+                         f"use guidance_scale=1, not {guidance_scale}")
     if generator is not None and seed is not None: raise ValueError("Pass generator or seed, not both")
     lr, pics = _as_batch(image)
     B, s = len(lr), self.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
     up = bicubic_resize(lr, (H, W)).to(self.device)
     den = TiledDenoiser(self.denoiser, tile, overlap, tile_batch, multiple=s)
-    # clip_sample off: diffusers' default clamps x0 to [-1, 1], capping the residual at 1 / (2 * residual_scale)
+    # clip_sample off: diffusers' default clamps x0 to [-1, 1], capping the residual at
+    # 1 / (2 * residual_scale)
     sched = self.scheduler
     if sampler: sched = sched.with_sampler(sampler, timestep_spacing='trailing', clip_sample=False)
     if generator is None:  # the conditioning noise per image, as the starting noise
         seed = seed or 0; cond_gen = [torch.Generator().manual_seed(seed + 10 ** 6 + i) for i in range(B)]
     else: cond_gen = generator  # drawn before the starting noise
     cond = sr_condition(up, torch.full((B,), float(noise_level)) if noise_level else None, cond_gen)
-    cond['image'] = _nhwc(cond['image'])  # once here, so the per-step conversion in `TiledDenoiser` is a no-op
-    x = sample(den, sched, (B, 3, H, W), num_steps=num_inference_steps, generator=generator, seed=seed, cond=cond,
-               progress=self.progress_for(), callback=self.step_callback(callback_on_step_end))
+    # once here, so the per-step conversion in `TiledDenoiser` is a no-op
+    cond['image'] = _nhwc(cond['image'])
+    x = sample(den, sched, (B, 3, H, W), num_steps=num_inference_steps, generator=generator, seed=seed,
+               cond=cond, progress=self.progress_for(), callback=self.step_callback(callback_on_step_end))
     images = self.codec.given(up).decode(x)
     if output_type == 'pil':
         images = [picture_to_pil(_with_form(im, p)) for im, p in zip(images, pics or [None] * B)]
@@ -187,7 +200,8 @@ SuperResolutionPipeline.__call__ = _sr_call
 # %% ../../nbs/image/03_sr_pipeline.ipynb #4258b480
 def upscale_file(self:SuperResolutionPipeline, src, dst, # image files (the output's format from its suffix)
                  scale:Optional[int]=None, # checked against the model's
-                 **kwargs) -> Picture: # `__call__` options (num_inference_steps, seed, tile, noise_level, ...)
+                 # `__call__` options (num_inference_steps, seed, tile, noise_level, ...)
+                 **kwargs) -> Picture:
     "Read an image file, upscale it keeping its form, write it atomically; returns the output `Picture`."
     if scale is not None and scale != self.scale:
         raise ValueError(f"This checkpoint upscales x{self.scale}, not x{scale}: pass --scale {self.scale}, "
@@ -208,12 +222,14 @@ def demo(self:SuperResolutionPipeline,
     from multidiff.image.io import sample_photos
     from multidiff.image.metrics import psnr_y, ssim_y, consistency_psnr
     photos = {p.stem: p for p in sample_photos()}
-    if photo not in photos: raise ValueError(f"No sample photo {photo!r}; pick one of {', '.join(sorted(photos))}")
+    if photo not in photos:
+        raise ValueError(f"No sample photo {photo!r}; pick one of {', '.join(sorted(photos))}")
     out, s = Path(out_dir), self.scale; out.mkdir(parents=True, exist_ok=True)
     hr = read_image(photos[photo]).rgb
     hr = hr[:, :hr.shape[1] // s * s, :hr.shape[2] // s * s]
     lr = degrade(hr, s); bic = bicubic_resize(lr, hr.shape[-2:]).clamp(0, 1)
-    t0 = time.perf_counter(); sr = self(lr, num_inference_steps=num_inference_steps, seed=seed).images[0].cpu()
+    t0 = time.perf_counter()
+    sr = self(lr, num_inference_steps=num_inference_steps, seed=seed).images[0].cpu()
     secs = time.perf_counter() - t0
     write_image(Picture(sr), out / 'upscaled.png'); write_image(Picture(lr), out / 'input.png')
     gap = torch.ones(3, hr.shape[1], 4)

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from .categorical import CategoricalScheduler, gumbel_noise
 from .scheduler import StateScheduler
 from .sampling import as_state_scheduler, guided_prediction
-from .sampling import _check_known, _finite, _mask_rows, _meta, _rows, _shape_n  # the loop's helpers
+# the loop's helpers
+from .sampling import _check_known, _finite, _mask_rows, _meta, _rows, _shape_n
 from .state import finalize, padding_mask, rand, slice_generators, state_map, check_finite
 
 # %% ../../nbs/core/14_first_hitting.ipynb #b826f0ff
@@ -23,8 +24,8 @@ def mask_classes(sched:StateScheduler) -> dict:
     out = {}
     for k, s in sched.schedulers.items():
         if not isinstance(s, CategoricalScheduler) or s.transition != 'absorbing':
-            raise ValueError(f"First-hitting sampling needs absorbing (masked) categorical diffusion on every "
-                             f"entry, got {s!r}; use `sample` instead")
+            raise ValueError(f"First-hitting sampling needs absorbing (masked) categorical diffusion "
+                             f"on every entry, got {s!r}; use `sample` instead")
         out[k] = s.absorbing_class % s.num_classes
     if sched.single:
         raise ValueError("first_hitting_sample works on dict states: build StateScheduler({'x': scheduler}) "
@@ -48,20 +49,27 @@ def token_positions(x:dict, spec:dict, masks:dict, # {entry: its mask class}, fr
     return out
 
 # %% ../../nbs/core/14_first_hitting.ipynb #5b503fdf
-def reveal_schedule(tokens:dict, scheds:dict, num_steps:int, generator,
-                    max_fraction:float=1.0) -> tuple: # < 1: a partial start, the tokens were masked when this share was: they hit before that time
-    "({entry: step index per token, -1 elsewhere}, times [B, S]): each sample's tokens in hitting-time order, in at most `num_steps` equal groups."
+def reveal_schedule(
+    tokens:dict, scheds:dict, num_steps:int, generator, max_fraction:float=1.0,
+) -> tuple: # < 1: a partial start, the tokens were masked when this share was: they hit before that time
+    ("({entry: step index per token, -1 elsewhere}, times [B, S]): "
+     "each sample's tokens in hitting-time order, in at most `num_steps` equal groups.")
     keys = list(tokens); B = next(iter(tokens.values())).shape[0]
     flat = torch.cat([tokens[k].reshape(B, -1) for k in keys], 1)
-    u = torch.cat([rand(tokens[k].shape, generator).reshape(B, -1) for k in keys], 1) * max_fraction  # u | u <= f is U(0, f)
+    # u | u <= f is U(0, f)
+    u = torch.cat([rand(tokens[k].shape, generator).reshape(B, -1) for k in keys], 1) * max_fraction
     # hitting time of each token in its own entry's schedule: the first t with 1 - ᾱ_t >= u
-    times = torch.cat([torch.searchsorted((1 - scheds[k].alphas_cumprod.float()).contiguous(), u_k.contiguous()).clamp_max(scheds[k].num_train_timesteps - 1)
+    times = torch.cat([torch.searchsorted((1 - scheds[k].alphas_cumprod.float()).contiguous(),
+                                          u_k.contiguous()).clamp_max(scheds[k].num_train_timesteps - 1)
                        for k, u_k in zip(keys, u.split([tokens[k][0].numel() for k in keys], 1))], 1)
-    key = torch.where(flat, times + u, torch.full_like(u, -1.0))  # by hitting time (entries may have different schedules), u breaks ties
-    order = torch.sort(key, dim=1, descending=True, stable=True).indices  # latest hitting time first: revealed first
+    # by hitting time (entries may have different schedules), u breaks ties
+    key = torch.where(flat, times + u, torch.full_like(u, -1.0))
+    # latest hitting time first: revealed first
+    order = torch.sort(key, dim=1, descending=True, stable=True).indices
     L = flat.sum(1)
     S = torch.minimum(L, torch.tensor(num_steps))
-    rank = torch.empty_like(order); rank.scatter_(1, order, torch.arange(flat.shape[1]).expand(B, -1).contiguous())
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(flat.shape[1]).expand(B, -1).contiguous())
     step = torch.where(flat, rank * S[:, None] // L.clamp_min(1)[:, None], torch.full_like(rank, -1))
     smax = int(S.max()) if B else 0
     t_step = torch.zeros(B, max(smax, 1), dtype=torch.long)
@@ -106,12 +114,14 @@ def _reveal(x:dict, sched, masks:dict, denoiser, num_steps:int, gens, max_fracti
             check:bool=True, start:int=0) -> tuple:
     "Reveal every masked token of `x` at its hitting time, in at most `num_steps` calls; returns (x, calls)."
     keys = list(masks); n = x[keys[0]].shape[0]; x = dict(x)
-    tokens = {k: v.cpu() for k, v in token_positions(x, sched.spec, masks).items()}  # where the generators are
+    # where the generators are
+    tokens = {k: v.cpu() for k, v in token_positions(x, sched.spec, masks).items()}
     steps, t_step = reveal_schedule(tokens, sched.schedulers, num_steps, gens, max_fraction)
     S = t_step.shape[1]
     bar = progress(range(S)) if callable(progress) else tqdm(range(S), disable=not progress, leave=False)
     for j in bar:
-        due = torch.stack([(steps[k] == j).reshape(n, -1).any(1) for k in keys]).any(0)  # samples with tokens due
+        # samples with tokens due
+        due = torch.stack([(steps[k] == j).reshape(n, -1).any(1) for k in keys]).any(0)
         rows = due.nonzero()[:, 0]
         if not len(rows): continue
         new, p0 = _reveal_step(x, j, rows, sched, masks, steps, t_step[rows, j], denoiser, gens, cond,
@@ -131,7 +141,8 @@ def remask(x:dict, spec:dict, masks:dict, # the state, its spec, {entry: mask cl
     tok = token_positions(x, spec, masks, revealed=True); out = dict(x)
     for k, c in masks.items():
         pick = tok[k] & (rand(tok[k].shape, gens).to(tok[k].device) < fraction)
-        if fixed is not None and k in fixed: pick = pick & ~fixed[k].bool().expand(x[k].shape).all(-1).to(pick.device)
+        if fixed is not None and k in fixed:
+            pick = pick & ~fixed[k].bool().expand(x[k].shape).all(-1).to(pick.device)
         comp = spec.get(k)
         if comp is not None and comp.symmetric: pick = pick | pick.transpose(*comp.symmetric)
         out[k] = torch.where(pick[..., None], F.one_hot(torch.tensor(c), x[k].shape[-1]).to(x[k]), x[k])
@@ -163,7 +174,8 @@ def _fh_chunk(denoiser, sched, masks:dict, shape:dict, gens, known, mask, carry,
     if known is not None:
         for k, m in mask.items(): x[k] = torch.where(m.bool().to(x[k].device), known[k].to(x[k]), x[k])
     x, i = _reveal(finalize(x, sched.spec, keys=list(masks)), sched, masks, denoiser, first, gens, **kw)
-    for _ in range(restarts):  # Restart sampling (Xu et al. 2023): jump forward to t(f), run the reverse again
+    # Restart sampling (Xu et al. 2023): jump forward to t(f), run the reverse again
+    for _ in range(restarts):
         x = remask(x, sched.spec, masks, restart_fraction, gens, mask)
         x, i = _reveal(x, sched, masks, denoiser, restart_steps, gens, restart_fraction, start=i, **kw)
     return x
@@ -182,14 +194,18 @@ def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per e
                          known_mask:Optional[dict]=None, # ... where this mask is 1
                          carry:Optional[dict]=None, # state entries that are not diffused (e.g. a node mask)
                          batch_size:Optional[int]=None, # chunk size for batches larger than memory
-                         progress:Union[bool, Callable]=True, # a tqdm bar per pass, or a function wrapping steps
-                         callback:Optional[Callable]=None, # callback(i, t, x, p0) after each call; may return x
+                         # a tqdm bar per pass, or a function wrapping steps
+                         progress:Union[bool, Callable]=True,
+                         # callback(i, t, x, p0) after each call; may return x
+                         callback:Optional[Callable]=None,
                          check:bool=True, # check the denoiser's predictions for NaN/inf
                          dtype=torch.float32, device=None, # the state's (device: the denoiser's, by default)
                          after_reveal:Optional[Callable]=None, # fn(before, after, p0, generators) -> state
                          restarts:int=0, # corrector rounds: mask again a share of the tokens, reveal again
-                         restart_fraction:float=0.2, restart_steps:int=5) -> dict: # that share; calls per round
-    "Generate with masked diffusion: reveal each token at its own first-hitting time, then optionally restart."
+                         restart_fraction:float=0.2,
+                         restart_steps:int=5) -> dict: # that share; calls per round
+    ("Generate with masked diffusion: reveal each token at its own first-hitting time, "
+     "then optionally restart.")
     sched = as_state_scheduler(scheduler); masks = mask_classes(sched)
     first = _check_budget(num_steps, restarts, restart_steps, restart_fraction, guidance_scale, null_cond)
     if shape is None: raise ValueError("Give `shape`: {entry: shape} of the one-hot state, batch first")
@@ -200,12 +216,13 @@ def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per e
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]
     if isinstance(generator, (list, tuple)) and len(generator) != n:
         raise ValueError(f"Got {len(generator)} generators for a batch of {n}; pass one per sample")
-    kw = dict(null_cond=null_cond, guidance_scale=guidance_scale, after_reveal=after_reveal, progress=progress,
-              callback=callback, check=check)
+    kw = dict(null_cond=null_cond, guidance_scale=guidance_scale, after_reveal=after_reveal,
+              progress=progress, callback=callback, check=check)
     size, outs = batch_size or n, []
     for a in range(0, n, size):
         b = min(n, a + size); chunk = {k: (b - a, *v[1:]) for k, v in shape.items()}
         outs.append(_fh_chunk(denoiser, sched, masks, chunk, slice_generators(generator, a, b),
-                              _rows(known, a, b), _mask_rows(known_mask, shape, a, b), _rows(carry, a, b), dtype,
-                              device, first, restarts, restart_fraction, restart_steps, cond=_rows(cond, a, b), **kw))
+                              _rows(known, a, b), _mask_rows(known_mask, shape, a, b), _rows(carry, a, b),
+                              dtype, device, first, restarts, restart_fraction, restart_steps,
+                              cond=_rows(cond, a, b), **kw))
     return outs[0] if len(outs) == 1 else state_map(lambda *vs: torch.cat(vs), outs[0], *outs[1:])

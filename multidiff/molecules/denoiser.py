@@ -21,7 +21,8 @@ from .graphs import parse_atom_label, BOND_TYPES
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #85ef1393
 def bond_orders(E:Tensor) -> Tensor: # [B, N, N]: 0 for none/masked, 1, 2, 3
-    "Bond order of each revealed pair from one-hot bond classes (class c of `BOND_TYPES` has order c; a mask class counts 0)."
+    ("Bond order of each revealed pair from one-hot bond classes "
+     "(class c of `BOND_TYPES` has order c; a mask class counts 0).")
     return (E[..., 1:4] * torch.arange(1, 4, dtype=E.dtype, device=E.device)).sum(-1)
 
 def cycle_counts(A:Tensor) -> Tensor: # [B, N, 3]: cycles of length 3, 4, 5 through each node
@@ -36,36 +37,48 @@ def cycle_counts(A:Tensor) -> Tensor: # [B, N, 3]: cycles of length 3, 4, 5 thro
     return torch.stack([k3, k4, k5], -1)
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #1afedc55
-def component_sizes(A:Tensor, node_mask:Tensor) -> Tensor: # [B, N]: atoms in each node's connected component / N
+def component_sizes(
+    A:Tensor, node_mask:Tensor,
+) -> Tensor: # [B, N]: atoms in each node's connected component / N
     "Size of each real node's connected component, by repeated squaring of the reachability matrix."
     N = A.shape[-1]
     R = ((A + torch.eye(N, dtype=A.dtype, device=A.device)) > 0).to(A.dtype)
     for _ in range(max(1, math.ceil(math.log2(max(N, 2))))): R = ((R @ R) > 0).to(A.dtype)
     return (R * node_mask[:, None, :]).sum(-1) * node_mask / N
 
-def spectral_features(A:Tensor, node_mask:Tensor, k:int=5) -> Tensor: # [B, 1 + k]: components / N, then k eigenvalues
+def spectral_features(
+    A:Tensor, node_mask:Tensor, k:int=5,
+) -> Tensor: # [B, 1 + k]: components / N, then k eigenvalues
     "The number of connected components and the k smallest non-trivial Laplacian eigenvalues of each graph."
     N = A.shape[-1]
-    L = torch.diag_embed(A.sum(-1)) - A + torch.diag_embed((1 - node_mask) * 2 * N)  # padding: eigenvalues 2N, above any real one
-    ev = torch.linalg.eigvalsh(L.double()).to(A.dtype)  # float64: zero eigenvalues must be told apart from small ones
+    # padding: eigenvalues 2N, above any real one
+    L = torch.diag_embed(A.sum(-1)) - A + torch.diag_embed((1 - node_mask) * 2 * N)
+    # float64: zero eigenvalues must be told apart from small ones
+    ev = torch.linalg.eigvalsh(L.double()).to(A.dtype)
     zero = ev < 1e-5
     ncomp = zero.sum(-1, keepdim=True).to(A.dtype)
-    nonzero = torch.where(zero | (ev >= 2 * N - 1e-3), torch.full_like(ev, float('inf')), ev).sort(-1).values[..., :k]
-    nonzero = torch.where(torch.isinf(nonzero), torch.zeros_like(nonzero), nonzero)  # fewer than k: pad with 0
+    nonzero = torch.where(zero | (ev >= 2 * N - 1e-3), torch.full_like(ev, float('inf')),
+                          ev).sort(-1).values[..., :k]
+    # fewer than k: pad with 0
+    nonzero = torch.where(torch.isinf(nonzero), torch.zeros_like(nonzero), nonzero)
     if nonzero.shape[-1] < k: nonzero = F.pad(nonzero, (0, k - nonzero.shape[-1]))
     return torch.cat([ncomp / N, nonzero / N], -1)
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #5858bc3b
 FEATURES = ('cycles', 'spectral') # optional structural feature groups of `GraphTransformer`
 
-def graph_features(state:dict, masked:bool, features=FEATURES) -> tuple: # (node features [B, N, Fn], graph features [B, Fg])
-    "Structural features of the revealed part of a noisy graph: degree, valence, masked bonds, cycles, connectivity, spectrum."
+def graph_features(
+    state:dict, masked:bool, features=FEATURES,
+) -> tuple: # (node features [B, N, Fn], graph features [B, Fg])
+    ("Structural features of the revealed part of a noisy graph: "
+     "degree, valence, masked bonds, cycles, connectivity, spectrum.")
     X, E, m = state['X'], state['E'], state['node_mask'].to(state['X'].dtype)
     order = bond_orders(E); A = order.clamp(max=1)
     N = m.shape[1]; n = m.sum(-1).clamp_min(1)
     nm_e = E[..., -1] if masked else torch.zeros_like(order)
     node = [A.sum(-1) / 4, order.sum(-1) / 4, nm_e.sum(-1) / N]
-    graph = [n / N, ((X[..., -1] * m).sum(-1) / n) if masked else torch.zeros_like(n), nm_e.sum((1, 2)) / n ** 2]
+    graph = [n / N, ((X[..., -1] * m).sum(-1) / n) if masked else torch.zeros_like(n),
+             nm_e.sum((1, 2)) / n ** 2]
     if 'cycles' in features:
         c = cycle_counts(A); node += list(c.unbind(-1)) + [component_sizes(A, m)]
         graph += list((c.sum(1) / N).unbind(-1))
@@ -80,19 +93,23 @@ def feature_dims(features=FEATURES) -> tuple:
     return 3 + 4 * ('cycles' in features), 3 + 3 * ('cycles' in features) + 6 * ('spectral' in features)
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #777d9a06
-def _mlp(d_in:int, d_hidden:int, d_out:int) -> nn.Sequential: return nn.Sequential(nn.Linear(d_in, d_hidden), nn.SiLU(), nn.Linear(d_hidden, d_out))
+def _mlp(d_in:int, d_hidden:int, d_out:int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.SiLU(), nn.Linear(d_hidden, d_out))
 
 class GraphLayer(nn.Module):
-    "One graph-transformer layer: edge-modulated attention over atoms, edges updated from the attention scores, FiLM from y."
+    ("One graph-transformer layer: edge-modulated attention over atoms, "
+     "edges updated from the attention scores, FiLM from y.")
     def __init__(self, dx:int, de:int, dy:int, heads:int, dropout:float=0.0):
         super().__init__()
         if dx % heads: raise ValueError(f"dx={dx} must be divisible by heads={heads}")
         self.heads, self.dh = heads, dx // heads
-        self.norm_x, self.norm_e, self.norm_x2, self.norm_e2 = nn.LayerNorm(dx), nn.LayerNorm(de), nn.LayerNorm(dx), nn.LayerNorm(de)
+        self.norm_x, self.norm_e, self.norm_x2, self.norm_e2 = (nn.LayerNorm(dx), nn.LayerNorm(de),
+                                                                nn.LayerNorm(dx), nn.LayerNorm(de))
         self.qkv, self.x_out = nn.Linear(dx, 3 * dx), nn.Linear(dx, dx)
         self.e_film, self.e_out = nn.Linear(de, 2 * heads), nn.Linear(heads, de)
         self.y_film = nn.Linear(dy, 2 * dx + 2 * de)
-        self.ff_x, self.ff_e, self.ff_y = _mlp(dx, 2 * dx, dx), _mlp(de, 2 * de, de), _mlp(dy + dx + de, 2 * dy, dy)
+        self.ff_x, self.ff_e, self.ff_y = (_mlp(dx, 2 * dx, dx), _mlp(de, 2 * de, de),
+                                           _mlp(dy + dx + de, 2 * dy, dy))
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x:Tensor, e:Tensor, y:Tensor, node_mask:Tensor) -> tuple:
@@ -108,7 +125,8 @@ class GraphLayer(nn.Module):
         x = x + self.drop(self.x_out(h) * (1 + gx_mul[:, None]) + gx_add[:, None])
         x = x + self.drop(self.ff_x(self.norm_x2(x)))
         e = e + self.drop(self.ff_e(self.norm_e2(e)))
-        m = node_mask[..., None]  # pooled atoms and bonds feed the global vector (DiGress's Xtoy / Etoy, as means)
+        # pooled atoms and bonds feed the global vector (DiGress's Xtoy / Etoy, as means)
+        m = node_mask[..., None]
         pooled_x = (x * m).sum(1) / m.sum(1).clamp_min(1)
         pm = m[:, :, None] * m[:, None, :]
         pooled_e = (e * pm).sum((1, 2)) / pm.sum((1, 2)).clamp_min(1)
@@ -131,8 +149,10 @@ class GraphTransformer(ModelMixin, ConfigMixin):
                  positional:bool=True, # a learned embedding per atom slot
                  num_train_timesteps:int=1000, dropout:float=0.0):
         super().__init__()
-        self.masked, self.features, self.cond_dim, self.T = masked, tuple(features), cond_dim, num_train_timesteps
-        self.A, self.K = num_atom_types + masked, len(BOND_TYPES) + masked  # input/output classes, with the mask token
+        self.masked, self.features, self.cond_dim, self.T = (masked, tuple(features), cond_dim,
+                                                             num_train_timesteps)
+        # input/output classes, with the mask token
+        self.A, self.K = num_atom_types + masked, len(BOND_TYPES) + masked
         fn, fg = feature_dims(self.features)
         self.x_in, self.e_in = _mlp(self.A + fn, dx, dx), _mlp(self.K, de, de)
         self.pos = nn.Embedding(max_atoms, dx) if positional else None
@@ -144,7 +164,9 @@ class GraphTransformer(ModelMixin, ConfigMixin):
     def forward(self, state:dict, t:Tensor, cond:Optional[Tensor]=None) -> dict:
         X, E, m = state['X'], state['E'], state['node_mask'].to(state['X'].dtype)
         if X.shape[-1] != self.A or E.shape[-1] != self.K:
-            raise ValueError(f"State has {X.shape[-1]} atom and {E.shape[-1]} bond classes; this denoiser takes {self.A} and {self.K} (mask token {'included' if self.masked else 'absent'})")
+            raise ValueError(f"State has {X.shape[-1]} atom and {E.shape[-1]} bond classes; "
+                             f"this denoiser takes {self.A} and {self.K} "
+                             f"(mask token {'included' if self.masked else 'absent'})")
         nf, gf = graph_features(state, self.masked, self.features)
         x = self.x_in(torch.cat([X, nf], -1))
         if self.pos is not None: x = x + self.pos.weight[:X.shape[1]]
@@ -153,7 +175,10 @@ class GraphTransformer(ModelMixin, ConfigMixin):
         y = [get_timestep_embedding(t, self.dy, flip_sin_to_cos=True, downscale_freq_shift=0), gf]
         if self.cond_dim:
             c = torch.zeros(X.shape[0], self.cond_dim + 1, device=X.device) if cond is None else cond.to(X)
-            if c.shape[-1] != self.cond_dim + 1: raise ValueError(f"cond must be [B, {self.cond_dim + 1}] (values, then a 1 'given' flag; zeros = no condition), got {tuple(c.shape)}")
+            if c.shape[-1] != self.cond_dim + 1:
+                raise ValueError(f"cond must be [B, {self.cond_dim + 1}] "
+                                 "(values, then a 1 'given' flag; zeros = no condition), "
+                                 f"got {tuple(c.shape)}")
             y.append(c)
         y = self.y_in(torch.cat(y, -1))
         pm = m[:, :, None] * m[:, None, :]
@@ -166,7 +191,8 @@ class GraphTransformer(ModelMixin, ConfigMixin):
 
 # %% ../../nbs/molecules/02_denoiser.ipynb #d5a78c86
 def max_valences(atoms) -> Tensor: # long [A]
-    "The largest valence RDKit allows each atom type (symbol with charge), from its isoelectronic neutral element."
+    ("The largest valence RDKit allows each atom type (symbol with charge), "
+     "from its isoelectronic neutral element.")
     pt, out = Chem.GetPeriodicTable(), []
     for label in atoms:
         sym, charge = parse_atom_label(label)
@@ -187,11 +213,13 @@ def valence_allowed(state:dict, maxval:Tensor) -> tuple: # (atoms ok [B, N, A], 
     room = torch.minimum(free[:, :, None], free[:, None, :])
     bonds_ok = torch.arange(4, device=X.device) <= room[..., None]  # 'none' (order 0) is always allowed
     atoms_ok = maxval[None, None, :] >= used[..., None]
-    atoms_ok = atoms_ok | ~atoms_ok.any(-1, keepdim=True)  # nothing fits (two bonds drawn at once): leave it to the model
+    # nothing fits (two bonds drawn at once): leave it to the model
+    atoms_ok = atoms_ok | ~atoms_ok.any(-1, keepdim=True)
     return atoms_ok, bonds_ok
 
 class ValenceMask(nn.Module):
-    "Wrap a masked-diffusion graph denoiser so that masked positions are never given a class that breaks a valence."
+    ("Wrap a masked-diffusion graph denoiser so that masked positions are never given a class "
+     "that breaks a valence.")
     def __init__(self, denoiser:nn.Module, atoms): # atoms: the vocabulary's atom types, in class order
         super().__init__()
         self.denoiser = denoiser
@@ -200,7 +228,8 @@ class ValenceMask(nn.Module):
     def forward(self, state:dict, t:Tensor, cond=None) -> dict:
         out = self.denoiser(state, t, cond)
         atoms_ok, bonds_ok = valence_allowed(state, self.maxval)
-        xm, em = state['X'][..., -1:] > 0.5, state['E'][..., -1:] > 0.5  # only masked positions are constrained
+        # only masked positions are constrained
+        xm, em = state['X'][..., -1:] > 0.5, state['E'][..., -1:] > 0.5
         ox, oe = out['X'].clone(), out['E'].clone()
         ox[..., :-1] = torch.where(xm & ~atoms_ok, MASK_LOGIT, ox[..., :-1])
         oe[..., :-1] = torch.where(em & ~bonds_ok, MASK_LOGIT, oe[..., :-1])
@@ -213,10 +242,13 @@ def _draw(probs:Tensor, gen) -> int:
     return int(torch.multinomial(p / p.sum(), 1, generator=gen))
 
 def resolve_new_bonds(prev:dict, sample:dict, p0:dict, maxval:Tensor, generator=None) -> dict:
-    "Redraw, one at a time, the bonds revealed this step at atoms they overfill, from p0 restricted to orders that fit."
+    ("Redraw, one at a time, the bonds revealed this step at atoms they overfill, "
+     "from p0 restricted to orders that fit.")
     E = prev['E']; A = maxval.numel(); maxval = maxval.to(E.device)
-    new = (sample['E'][..., -1] > 0.5) & (E[..., -1] < 0.5) & (bond_orders(E) > 0)  # revealed this step, as a bond
-    cap = torch.where(prev['X'][..., -1] > 0.5, maxval.max(), maxval[prev['X'][..., :A].argmax(-1)]).to(E.dtype)
+    # revealed this step, as a bond
+    new = (sample['E'][..., -1] > 0.5) & (E[..., -1] < 0.5) & (bond_orders(E) > 0)
+    cap = torch.where(prev['X'][..., -1] > 0.5, maxval.max(),
+                      maxval[prev['X'][..., :A].argmax(-1)]).to(E.dtype)
     over = bond_orders(E).sum(-1) > cap
     todo = (over[:, :, None] | over[:, None, :]) & new
     if not todo.any(): return prev
@@ -224,12 +256,14 @@ def resolve_new_bonds(prev:dict, sample:dict, p0:dict, maxval:Tensor, generator=
     for b in todo.any(-1).any(-1).nonzero()[:, 0].tolist():
         gen = generator[b] if isinstance(generator, (list, tuple)) else generator
         pairs = todo[b].triu(1).nonzero().tolist()
-        for i, j in pairs: E[b, i, j] = E[b, j, i] = F.one_hot(torch.tensor(0), E.shape[-1]).to(E)  # start them as 'none'
+        # start them as 'none'
+        for i, j in pairs: E[b, i, j] = E[b, j, i] = F.one_hot(torch.tensor(0), E.shape[-1]).to(E)
         for k in torch.randperm(len(pairs), generator=gen).tolist():
             i, j = pairs[k]
             used = bond_orders(E[b:b + 1])[0].sum(-1)
             room = torch.minimum(cap[b, i] - used[i], cap[b, j] - used[j])
-            c = _draw(p0['E'][b, i, j, :4] * (order <= room) + 1e-12 * (order == 0), gen)  # 'none' keeps a floor: always drawable
+            # 'none' keeps a floor: always drawable
+            c = _draw(p0['E'][b, i, j, :4] * (order <= room) + 1e-12 * (order == 0), gen)
             E[b, i, j] = E[b, j, i] = F.one_hot(torch.tensor(c), E.shape[-1]).to(E)
     return {**prev, 'E': E}
 
@@ -237,9 +271,12 @@ def resolve_new_bonds(prev:dict, sample:dict, p0:dict, maxval:Tensor, generator=
 from ..core.scheduler import StateScheduler, StepOutput
 
 class ValenceGuard(StateScheduler):
-    "A graph `StateScheduler` whose steps never overfill an atom: bonds revealed together are resolved one at a time."
-    def __init__(self, scheduler:StateScheduler, atoms): # the masked graph scheduler; the vocabulary's atom types
-        super().__init__(scheduler.schedulers, scheduler.spec, scheduler.loss_weights)  # the same entry schedulers, not copies
+    ("A graph `StateScheduler` whose steps never overfill an atom: "
+     "bonds revealed together are resolved one at a time.")
+    def __init__(self,
+                 scheduler:StateScheduler, atoms): # the masked graph scheduler; the vocabulary's atom types
+        # the same entry schedulers, not copies
+        super().__init__(scheduler.schedulers, scheduler.spec, scheduler.loss_weights)
         self.maxval = max_valences(atoms)
 
     def step(self, model_output, timestep, sample, generator=None, **kwargs) -> StepOutput:

@@ -20,13 +20,16 @@ from rdkit import Chem, rdBase
 from ..core.state import Component
 
 # %% ../../nbs/molecules/00_graphs.ipynb #857e6206
-BOND_TYPES = ('none', 'single', 'double', 'triple') # edge classes on kekulized molecules; class 0 = no bond between real atoms
+# edge classes on kekulized molecules; class 0 = no bond between real atoms
+BOND_TYPES = ('none', 'single', 'double', 'triple')
 _BOND_CLASS = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
 _RDKIT_BOND = {c: b for b, c in _BOND_CLASS.items()}
-_ELEMENTS = {Chem.GetPeriodicTable().GetElementSymbol(z): z for z in range(1, 119)}  # RDKit's own lookup aborts noisily on unknown symbols
+# RDKit's own lookup aborts noisily on unknown symbols
+_ELEMENTS = {Chem.GetPeriodicTable().GetElementSymbol(z): z for z in range(1, 119)}
 
 def _label(symbol:str, charge:int) -> str:
-    return symbol if charge == 0 else symbol + ('+' if charge > 0 else '-') + (str(abs(charge)) if abs(charge) > 1 else '')
+    return (symbol if charge == 0 else
+            symbol + ('+' if charge > 0 else '-') + (str(abs(charge)) if abs(charge) > 1 else ''))
 
 def atom_label(atom:Chem.Atom) -> str:
     "An atom's type: its symbol and formal charge, e.g. 'C', 'N+', 'O-', 'Fe+2'."
@@ -36,7 +39,8 @@ def atom_label(atom:Chem.Atom) -> str:
 def parse_atom_label(label:str) -> tuple:
     "(symbol, formal charge) of an atom type written by `atom_label`."
     m = re.fullmatch(r'([A-Z][a-z]?)(?:([+-])(\d*))?', label)
-    if m is None: raise ValueError(f"Atom type {label!r} is not a symbol with an optional charge, e.g. 'C', 'N+', 'O-', 'Fe+2'")
+    if m is None: raise ValueError(f"Atom type {label!r} is not a symbol with an optional charge, "
+                                   "e.g. 'C', 'N+', 'O-', 'Fe+2'")
     sym, sign, k = m.groups()
     charge = 0 if sign is None else (1 if sign == '+' else -1) * int(k or 1)
     if _label(sym, charge) != label: raise ValueError(f"Write atom type {label!r} as {_label(sym, charge)!r}")
@@ -47,7 +51,8 @@ def parse_atom_label(label:str) -> tuple:
 def _parse(smiles) -> Chem.Mol:
     "The sanitized, kekulized heavy-atom molecule of `smiles`, or a `GraphError` saying why there is none."
     if not isinstance(smiles, str) or not smiles.strip(): raise GraphError("empty SMILES")
-    with rdBase.BlockLogs(): mol = Chem.MolFromSmiles(smiles.strip())  # failures are reported per line, not logged
+    # failures are reported per line, not logged
+    with rdBase.BlockLogs(): mol = Chem.MolFromSmiles(smiles.strip())
     if mol is None: raise GraphError("RDKit cannot parse or sanitize it")
     if mol.GetNumAtoms() == 0: raise GraphError("no atoms")
     Chem.Kekulize(mol, clearAromaticFlags=True)
@@ -59,13 +64,16 @@ class GraphError(ValueError):
 @dataclass(frozen=True)
 class MolVocab:
     "The atom types (symbol and formal charge, in class order) and the padded number of heavy atoms."
-    atoms:tuple # atom types, e.g. ('C', 'N', 'O', 'F') or with charged forms ('C', 'N', 'N+', 'O', 'O-', 'F')
+    # atom types, e.g. ('C', 'N', 'O', 'F') or with charged forms ('C', 'N', 'N+', 'O', 'O-', 'F')
+    atoms:tuple
     max_atoms:int # N: heavy atoms per graph; larger molecules are reported, not encoded
 
     def __post_init__(self):
-        object.__setattr__(self, 'atoms', tuple(self.atoms))  # frozen: the class index must not change under a trained model
+        # frozen: the class index must not change under a trained model
+        object.__setattr__(self, 'atoms', tuple(self.atoms))
         for a in self.atoms: parse_atom_label(a)
-        if not self.atoms or len(set(self.atoms)) != len(self.atoms): raise ValueError(f"Atom types must be distinct and at least one, got {self.atoms}")
+        if not self.atoms or len(set(self.atoms)) != len(self.atoms):
+            raise ValueError(f"Atom types must be distinct and at least one, got {self.atoms}")
         if int(self.max_atoms) < 1: raise ValueError(f"max_atoms must be >= 1, got {self.max_atoms}")
         object.__setattr__(self, 'max_atoms', int(self.max_atoms))
         object.__setattr__(self, '_index', {a: i for i, a in enumerate(self.atoms)})
@@ -77,14 +85,17 @@ class MolVocab:
 
     @classmethod
     def from_smiles(cls, smiles:list, max_atoms:Optional[int]=None) -> 'MolVocab':
-        "The atom types (with charges) found in `smiles`, and its largest heavy-atom count unless `max_atoms` is given."
+        ("The atom types (with charges) found in `smiles`, and its largest heavy-atom count "
+         "unless `max_atoms` is given.")
         labels, most = set(), 0
         for s in smiles:
             try: mol = _parse(s)
             except GraphError: continue
             labels |= {atom_label(a) for a in mol.GetAtoms()}; most = max(most, mol.GetNumAtoms())
-        if not labels: raise ValueError(f"None of the {len(smiles)} SMILES could be parsed, so there is nothing to build a vocabulary from")
-        key = lambda a: (_ELEMENTS[parse_atom_label(a)[0]], abs(parse_atom_label(a)[1]), -parse_atom_label(a)[1])
+        if not labels: raise ValueError(f"None of the {len(smiles)} SMILES could be parsed, "
+                                        "so there is nothing to build a vocabulary from")
+        key = lambda a: (_ELEMENTS[parse_atom_label(a)[0]], abs(parse_atom_label(a)[1]),
+                         -parse_atom_label(a)[1])
         return cls(tuple(sorted(labels, key=key)), most if max_atoms is None else max_atoms)
 
 # %% ../../nbs/molecules/00_graphs.ipynb #abb59eec
@@ -94,18 +105,23 @@ def node_mask_from_counts(
 ) -> Tensor: # float [B, N], 1 on the first counts[b] slots
     "The node mask of graphs with `counts` atoms padded to `max_atoms` slots."
     counts = torch.as_tensor(counts)
-    if (counts < 0).any() or (counts > max_atoms).any(): raise ValueError(f"Atom counts must be in [0, {max_atoms}], got {counts.tolist()}")
+    if (counts < 0).any() or (counts > max_atoms).any():
+        raise ValueError(f"Atom counts must be in [0, {max_atoms}], got {counts.tolist()}")
     return (torch.arange(max_atoms, device=counts.device) < counts[:, None]).float()
 
 def _layout(graphs:list, vocab:MolVocab) -> dict:
-    "The padded one-hot state {'X', 'E', 'node_mask'} of a list of (atom classes, (i, j, bond class) triples)."
+    ("The padded one-hot state {'X', 'E', 'node_mask'} of a list of "
+     "(atom classes, (i, j, bond class) triples).")
     B, N = len(graphs), vocab.max_atoms
     mask = node_mask_from_counts(torch.tensor([len(t) for t, _ in graphs]), N)
     X = torch.zeros(B, N, len(vocab.atoms))
-    X[mask.bool()] = F.one_hot(torch.tensor([k for t, _ in graphs for k in t]), len(vocab.atoms)).float()  # row-major: real slots in order
+    # row-major: real slots in order
+    X[mask.bool()] = F.one_hot(torch.tensor([k for t, _ in graphs for k in t]), len(vocab.atoms)).float()
     E = torch.zeros(B, N, N, len(BOND_TYPES))
-    E[..., 0] = mask[:, :, None] * mask[:, None, :] * (1 - torch.eye(N))  # every real off-diagonal pair starts as 'none'
-    bb, bi, bj, bc = torch.tensor([(g, i, j, c) for g, (_, bonds) in enumerate(graphs) for i, j, c in bonds], dtype=torch.long).reshape(-1, 4).T
+    # every real off-diagonal pair starts as 'none'
+    E[..., 0] = mask[:, :, None] * mask[:, None, :] * (1 - torch.eye(N))
+    bb, bi, bj, bc = torch.tensor([(g, i, j, c) for g, (_, bonds) in enumerate(graphs) for i, j, c in bonds],
+                                  dtype=torch.long).reshape(-1, 4).T
     for i, j in ((bi, bj), (bj, bi)): E[bb, i, j, 0] = 0; E[bb, i, j, bc] = 1
     return {'X': X, 'E': E, 'node_mask': mask}
 
@@ -127,19 +143,26 @@ def _assemble(labels:list, bonds:list) -> Optional[Chem.Mol]:
 def _classes(smiles:str, vocab:MolVocab) -> tuple:
     "Atom classes and (i, j, bond class) triples of one molecule, or a `GraphError` saying why it has none."
     mol = _parse(smiles); atoms = list(mol.GetAtoms())
-    if len(atoms) > vocab.max_atoms: raise GraphError(f"{len(atoms)} heavy atoms, more than max_atoms={vocab.max_atoms}")
+    if len(atoms) > vocab.max_atoms:
+        raise GraphError(f"{len(atoms)} heavy atoms, more than max_atoms={vocab.max_atoms}")
     labels = [atom_label(a) for a in atoms]
     missing = sorted({a for a in labels if vocab.index(a) is None})
-    if missing: raise GraphError(f"atom type {', '.join(missing)} is not in the vocabulary ({', '.join(vocab.atoms)})")
-    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), _BOND_CLASS.get(b.GetBondType())) for b in mol.GetBonds()]
-    if any(c is None for _, _, c in bonds): raise GraphError(f"bond types other than {', '.join(BOND_TYPES[1:])} (e.g. dative)")
+    if missing:
+        raise GraphError(f"atom type {', '.join(missing)} is not in the vocabulary "
+                         f"({', '.join(vocab.atoms)})")
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), _BOND_CLASS.get(b.GetBondType()))
+             for b in mol.GetBonds()]
+    if any(c is None for _, _, c in bonds):
+        raise GraphError(f"bond types other than {', '.join(BOND_TYPES[1:])} (e.g. dative)")
     back = _assemble(labels, bonds)  # same atom order: compare hydrogens atom by atom
-    if back is None or any(a.GetTotalNumHs() != b.GetTotalNumHs() or a.GetNumRadicalElectrons() for a, b in zip(atoms, back.GetAtoms())):
+    if back is None or any(a.GetTotalNumHs() != b.GetTotalNumHs() or a.GetNumRadicalElectrons()
+                           for a, b in zip(atoms, back.GetAtoms())):
         raise GraphError("not expressible with implicit hydrogens (a radical or an unusual hydrogen count)")
     return [vocab.index(a) for a in labels], bonds
 
 def smiles_to_graph(smiles:str, vocab:MolVocab) -> tuple:
-    "(X [N, A], E [N, N, 4], n atoms): one molecule as one-hot graph tensors, or a `GraphError` saying why not."
+    ("(X [N, A], E [N, N, 4], n atoms): one molecule as one-hot graph tensors, "
+     "or a `GraphError` saying why not.")
     st = _layout([_classes(smiles, vocab)], vocab)
     return st['X'][0], st['E'][0], int(st['node_mask'][0].sum())
 
@@ -157,10 +180,12 @@ def _summary(skipped:list, total:int) -> str:
 def encode(
     smiles:list, # SMILES strings, one molecule each
     vocab:MolVocab, # atom types and the padded size
-    errors:str='report', # 'report': skip bad lines and return them; 'raise': a ValueError at the first
+    # 'report': skip bad lines and return them; 'raise': a ValueError at the first
+    errors:str='report',
 ) -> tuple: # (state {'X', 'E', 'node_mask'}, list of `Skipped`)
     "The graph state of every SMILES that fits `vocab`, and the lines that did not, with reasons."
-    if errors not in ('report', 'raise'): raise ValueError(f"errors must be 'report' or 'raise', got {errors!r}")
+    if errors not in ('report', 'raise'):
+        raise ValueError(f"errors must be 'report' or 'raise', got {errors!r}")
     if isinstance(smiles, str): raise TypeError("Pass a list of SMILES, not a single string")
     if len(smiles) == 0: raise ValueError("No SMILES to encode: the list is empty")
     graphs, skipped = [], []
@@ -188,7 +213,8 @@ def graph_to_mol(
     vocab:MolVocab,
 ) -> Optional[Chem.Mol]: # the sanitized molecule, or None if RDKit rejects it
     "The molecule a graph's argmax classes describe, or None when it is not a valid molecule (no correction)."
-    return _decode(X.argmax(-1).cpu().numpy(), E.argmax(-1).cpu().numpy(), (node_mask > 0.5).cpu().numpy(), vocab)
+    return _decode(X.argmax(-1).cpu().numpy(), E.argmax(-1).cpu().numpy(), (node_mask > 0.5).cpu().numpy(),
+                   vocab)
 
 # %% ../../nbs/molecules/00_graphs.ipynb #e99bbb56
 def graph_to_smiles(
@@ -197,16 +223,21 @@ def graph_to_smiles(
     node_mask:Tensor, # [B, N]
     vocab:MolVocab,
 ) -> list: # B canonical SMILES, or 'INVALID' where RDKit cannot sanitize the graph
-    "Canonical SMILES (all fragments) of each graph in a batch; 'INVALID' where the graph is not a valid molecule."
-    if X.ndim != 3: raise ValueError(f"Expected a batch X [B, N, A], got shape {tuple(X.shape)}; use graph_to_mol for one graph")
-    types, cls, real = (v.detach().cpu().numpy() for v in (X.argmax(-1), E.argmax(-1), node_mask > 0.5))  # argmax once per batch
+    ("Canonical SMILES (all fragments) of each graph in a batch; "
+     "'INVALID' where the graph is not a valid molecule.")
+    if X.ndim != 3:
+        raise ValueError(f"Expected a batch X [B, N, A], got shape {tuple(X.shape)}; "
+                         "use graph_to_mol for one graph")
+    # argmax once per batch
+    types, cls, real = (v.detach().cpu().numpy() for v in (X.argmax(-1), E.argmax(-1), node_mask > 0.5))
     mols = [_decode(t, c, r, vocab) for t, c, r in zip(types, cls, real)]
     return [Chem.MolToSmiles(m) if m is not None else 'INVALID' for m in mols]
 
 # %% ../../nbs/molecules/00_graphs.ipynb #13185812
 def graph_spec() -> dict:
     "The `Component` spec of a graph state {'X', 'E', 'node_mask'} for `StateScheduler` and `finalize`."
-    return {'X': Component(mask='node_mask'), 'E': Component(mask='node_mask', mask_dims=(1, 2), symmetric=(1, 2), zero_diagonal=True)}
+    return {'X': Component(mask='node_mask'),
+            'E': Component(mask='node_mask', mask_dims=(1, 2), symmetric=(1, 2), zero_diagonal=True)}
 
 # %% ../../nbs/molecules/00_graphs.ipynb #8637590b
 def marginals(state:dict) -> dict: # {'X': [A], 'E': [4]}, each summing to one
@@ -215,7 +246,8 @@ def marginals(state:dict) -> dict: # {'X': [A], 'E': [4]}, each summing to one
     x = (state['X'] * m[..., None]).sum((0, 1))
     pairs = (m[:, :, None] * m[:, None, :]).triu(1)  # each unordered pair once, no diagonal
     e = (state['E'] * pairs[..., None]).sum((0, 1, 2))
-    if e.sum() == 0: raise ValueError("No pair of real atoms in the state: bond marginals need molecules with at least two atoms")
+    if e.sum() == 0: raise ValueError("No pair of real atoms in the state: "
+                                      "bond marginals need molecules with at least two atoms")
     return {'X': x / x.sum(), 'E': e / e.sum()}
 
 # %% ../../nbs/molecules/00_graphs.ipynb #898a65b5

@@ -15,19 +15,22 @@ from rdkit import Chem, RDLogger
 from ..core.checkpoint import shared_dir
 
 # %% ../../nbs/molecules/01_metrics.ipynb #d5fc1ff1
-RDLogger.DisableLog('rdApp.*')  # RDKit logs every failed parse to stderr; invalid lines are counted, not printed
+# RDKit logs every failed parse to stderr; invalid lines are counted, not printed
+RDLogger.DisableLog('rdApp.*')
 
 def _largest(mol) -> str:
     frags = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     return Chem.MolToSmiles(max(frags, key=lambda f: f.GetNumAtoms()))
 
 def canonical_largest_fragment(smiles:str) -> Optional[str]:
-    "Canonical SMILES of the largest fragment, or None if RDKit cannot parse and sanitize the whole line (strict)."
+    ("Canonical SMILES of the largest fragment, or None if RDKit cannot parse and sanitize "
+     "the whole line (strict).")
     mol = Chem.MolFromSmiles(smiles) if smiles and smiles != 'INVALID' else None
     return None if mol is None else _largest(mol)
 
 def relaxed_largest_fragment(smiles:str) -> Optional[str]:
-    "Like `canonical_largest_fragment`, but a line counts if any '.'-separated fragment sanitizes (the largest such is kept)."
+    ("Like `canonical_largest_fragment`, but a line counts if any '.'-separated fragment sanitizes "
+     "(the largest such is kept).")
     strict = canonical_largest_fragment(smiles)
     if strict is not None or not smiles or smiles == 'INVALID': return strict
     mols = [m for m in (Chem.MolFromSmiles(f) for f in smiles.split('.')) if m is not None]
@@ -43,7 +46,8 @@ class FCDReference:
     "ChemNet activation statistics of a reference set, for Fréchet ChemNet Distance."
     def __init__(self, smiles:Sequence[str]):
         import fcd
-        if len(smiles) < 2: raise ValueError(f"An FCD reference needs at least 2 molecules, got {len(smiles)}")
+        if len(smiles) < 2:
+            raise ValueError(f"An FCD reference needs at least 2 molecules, got {len(smiles)}")
         act = fcd.get_predictions(_chemnet(), list(smiles))
         self.mu, self.sigma, self.n = act.mean(0), np.cov(act.T), len(smiles)
 
@@ -52,7 +56,8 @@ class FCDReference:
         import fcd
         if len(smiles) < 2: return float('nan')
         act = fcd.get_predictions(_chemnet(), list(smiles))
-        return float(fcd.calculate_frechet_distance(mu1=act.mean(0), sigma1=np.cov(act.T), mu2=self.mu, sigma2=self.sigma))
+        return float(fcd.calculate_frechet_distance(mu1=act.mean(0), sigma1=np.cov(act.T),
+                                                    mu2=self.mu, sigma2=self.sigma))
 
 # %% ../../nbs/molecules/01_metrics.ipynb #14fb4311
 def molecule_metrics(generated:Sequence[str], # one line per generated graph: SMILES or 'INVALID'
@@ -74,7 +79,9 @@ def molecule_metrics(generated:Sequence[str], # one line per generated graph: SM
 def qm9_split(path=None) -> dict:
     "{'train': set, 'test': list} of canonical SMILES from the GDSS-split QM9 CSV (gzip or plain)."
     path = Path(path) if path else shared_dir() / 'data' / 'molecules' / 'qm9_gdss_split.csv.gz'
-    if not path.exists(): raise FileNotFoundError(f"No QM9 split file at {path}; set MULTIDIFF_SHARED to the shared folder, or pass the path")
+    if not path.exists():
+        raise FileNotFoundError(f"No QM9 split file at {path}; "
+                                "set MULTIDIFF_SHARED to the shared folder, or pass the path")
     with (gzip.open(path, 'rt') if path.suffix == '.gz' else open(path)) as f:
         rows = list(csv.DictReader(f))
     canon = lambda s: Chem.MolToSmiles(Chem.MolFromSmiles(s))

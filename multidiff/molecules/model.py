@@ -26,9 +26,11 @@ from .graphs import marginals as class_marginals
 from .denoiser import GraphTransformer
 
 # %% ../../nbs/molecules/03_model.ipynb #90e46587
-PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'), 'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
+PROPERTIES = {'mu': ('mu_debye', 'mu', 'Dipole_debye'),
+              'alpha': ('alpha_bohr3', 'alpha', 'Polarizability_bohr3'),
               'homo': ('homo_ha', 'homo', 'HOMO_au'), 'lumo': ('lumo_ha', 'lumo', 'LUMO_au'),
-              'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'), 'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
+              'gap': ('gap_ha', 'gap', 'HOMO_LUMO_gap_au'),
+              'cv': ('cv_cal_mol_k', 'cv', 'Heatcapacity_Cv_cal_mol_K')} # name: column aliases
 
 @dataclass
 class MoleculeData:
@@ -41,14 +43,17 @@ class MoleculeData:
     def __len__(self): return len(self.smiles)
     def subset(self, idx) -> 'MoleculeData':
         idx = list(idx)
-        return MoleculeData([self.smiles[i] for i in idx], [self.lines[i] for i in idx], {k: v[idx] for k, v in self.properties.items()}, self.source)
+        return MoleculeData([self.smiles[i] for i in idx], [self.lines[i] for i in idx],
+                            {k: v[idx] for k, v in self.properties.items()}, self.source)
 
 def _open_text(path:Path):
     return gzip.open(path, 'rt', newline='') if path.suffix == '.gz' else open(path, newline='')
 
-def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text file of one SMILES per line
-                   split:Optional[str]=None, # keep rows whose 'split' column equals this (e.g. 'train')
-                   limit:Optional[int]=None) -> MoleculeData: # read at most this many molecules
+# %% ../../nbs/molecules/03_model.ipynb #90e46589
+def read_molecules(
+    path, # a .csv / .csv.gz with a 'smiles' column, or a text file of one SMILES per line
+    split:Optional[str]=None, # keep rows whose 'split' column equals this (e.g. 'train')
+    limit:Optional[int]=None) -> MoleculeData: # read at most this many molecules
     "Read SMILES (and QM9 property columns, when present) from a CSV or SMILES file."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No molecule file at {path}")
@@ -57,17 +62,22 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
         if is_csv:
             reader = csv.DictReader(f)
             cols = reader.fieldnames
-            if not cols: raise ValueError(f"{path} holds no molecules: the file is empty; give a CSV with a 'smiles' header and one molecule per row")
+            if not cols: raise ValueError(f"{path} holds no molecules: the file is empty; "
+                                          "give a CSV with a 'smiles' header and one molecule per row")
             scol = next((c for c in cols if c.lower() == 'smiles'), None)
-            if scol is None: raise ValueError(f"{path} has no 'smiles' column (columns: {cols}); name the SMILES column 'smiles'")
-            if split is not None and 'split' not in cols: raise ValueError(f"split={split!r} asked for, but {path} has no 'split' column")
-            pcols = {name: next((c for c in cols if c in aliases), None) for name, aliases in PROPERTIES.items()}
+            if scol is None: raise ValueError(f"{path} has no 'smiles' column (columns: {cols}); "
+                                              "name the SMILES column 'smiles'")
+            if split is not None and 'split' not in cols:
+                raise ValueError(f"split={split!r} asked for, but {path} has no 'split' column")
+            pcols = {name: next((c for c in cols if c in aliases), None)
+                     for name, aliases in PROPERTIES.items()}
             pcols = {k: c for k, c in pcols.items() if c is not None}
             smiles, lines, props = [], [], {k: [] for k in pcols}
             for i, row in enumerate(reader, 2):  # line 1 is the header
                 if split is not None and row['split'] != split: continue
                 smiles.append(row[scol] or ''); lines.append(i)
-                for k, c in pcols.items(): props[k].append(float(row[c]) if row[c] not in ('', None) else float('nan'))
+                for k, c in pcols.items():
+                    props[k].append(float(row[c]) if row[c] not in ('', None) else float('nan'))
                 if limit and len(smiles) >= limit: break
         else:
             smiles, lines, props = [], [], {}
@@ -75,14 +85,18 @@ def read_molecules(path, # a .csv / .csv.gz with a 'smiles' column, or a text fi
                 tok = line.split()
                 smiles.append(tok[0] if tok else ''); lines.append(i)
                 if limit and len(smiles) >= limit: break
-    if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '') + ": give a file with at least one SMILES")
-    return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()}, str(path))
+    if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '')
+                                    + ": give a file with at least one SMILES")
+    return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()},
+                        str(path))
 
 # %% ../../nbs/molecules/03_model.ipynb #0245c890
-def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
+def load_qm9pack(
+    n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a random subset of this size (None: all 133,885)
     "QM9 SMILES and the six properties from the `qm9pack` package's bundled CSV files."
     try: root = resources.files('qm9pack') / 'data'
-    except ModuleNotFoundError: raise ModuleNotFoundError("load_qm9pack needs the qm9pack package: pip install qm9pack") from None
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("load_qm9pack needs the qm9pack package: pip install qm9pack") from None
     smiles, lines, props = [], [], {k: [] for k in PROPERTIES}
     for part in ('qm9_part1.csv', 'qm9_part2.csv', 'qm9_part3.csv'):
         with (root / part).open(newline='') as f:
@@ -92,16 +106,19 @@ def load_qm9pack(n:Optional[int]=None, seed:int=0) -> MoleculeData: # n: a rando
                     col = next((c for c in aliases if c in row), None)
                     props[k].append(float(row[col]) if col and row[col] else float('nan'))
     data = MoleculeData(smiles, lines, {k: np.asarray(v) for k, v in props.items()}, 'qm9pack')
-    if n is not None: data = data.subset(np.random.default_rng(seed).choice(len(data), n, replace=False).tolist())
+    if n is not None:
+        data = data.subset(np.random.default_rng(seed).choice(len(data), n, replace=False).tolist())
     return data
 
 def sample_data_path() -> Path:
-    "The project's small QM9 sample (from qm9pack): `data/qm9_sample.csv` in a source checkout, or beside the package."
+    ("The project's small QM9 sample (from qm9pack): `data/qm9_sample.csv` in a source checkout, "
+     "or beside the package.")
     import multidiff
     pkg = Path(multidiff.__file__).resolve().parent
     for p in (pkg.parent / 'data' / 'qm9_sample.csv', pkg / 'molecules' / 'qm9_sample.csv'):
         if p.exists(): return p
-    raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, or pass your own --data file")
+    raise FileNotFoundError("data/qm9_sample.csv is missing: run from a source checkout of multidiff, "
+                            "or pass your own --data file")
 
 # %% ../../nbs/molecules/03_model.ipynb #d16ef2a2
 def add_mask_token(state:dict) -> dict:
@@ -113,23 +130,32 @@ def drop_mask_token(state:dict) -> dict:
     return {**state, 'X': state['X'][..., :-1], 'E': state['E'][..., :-1]}
 
 def graph_scheduler(num_atom_types:int, # A, without the mask token
-                    transition:str='absorbing', # 'absorbing' (masked, with a mask token), or DiGress's 'marginal', or 'uniform'
-                    marginals:Optional[dict]=None, # {'X': [A], 'E': [4]} class frequencies, for 'marginal' (see `graphs.marginals`)
+                    # 'absorbing' (masked, with a mask token), or DiGress's 'marginal', or 'uniform'
+                    transition:str='absorbing',
+                    # {'X': [A], 'E': [4]} class frequencies, for 'marginal' (see `graphs.marginals`)
+                    marginals:Optional[dict]=None,
                     schedule:str='cosine', num_train_timesteps:int=1000,
                     edge_weight:float=5.0) -> StateScheduler: # bonds' weight in the loss (DiGress uses 5)
     "Categorical diffusion on atoms and bonds, padded and symmetric by the graph spec."
     masked = transition == 'absorbing'
-    if transition == 'marginal' and marginals is None: raise ValueError("transition='marginal' needs `marginals` {'X': [A], 'E': [4]} from the training data (graphs.marginals)")
-    sched = lambda K, k: CategoricalScheduler(K + masked, transition, marginals=None if marginals is None or masked else [float(v) for v in marginals[k]],
-                                              schedule=schedule, num_train_timesteps=num_train_timesteps)
-    return StateScheduler({'X': sched(num_atom_types, 'X'), 'E': sched(len(BOND_TYPES), 'E')}, graph_spec(), {'E': edge_weight})
+    if transition == 'marginal' and marginals is None:
+        raise ValueError("transition='marginal' needs `marginals` {'X': [A], 'E': [4]} "
+                         "from the training data (graphs.marginals)")
+    sched = lambda K, k: CategoricalScheduler(
+        K + masked, transition,
+        marginals=None if marginals is None or masked else [float(v) for v in marginals[k]],
+        schedule=schedule, num_train_timesteps=num_train_timesteps)
+    return StateScheduler({'X': sched(num_atom_types, 'X'), 'E': sched(len(BOND_TYPES), 'E')}, graph_spec(),
+                          {'E': edge_weight})
 
 # %% ../../nbs/molecules/03_model.ipynb #957704e8
 class MoleculeDiffusion(DiffusionModel):
-    "The training module: a graph denoiser with its scheduler, vocabulary, atom-count distribution, property scaling."
+    ("The training module: a graph denoiser with its scheduler, vocabulary, atom-count distribution, "
+     "property scaling.")
     def __init__(self, denoiser:GraphTransformer, scheduler:StateScheduler, vocab:MolVocab,
                  atom_counts, # P(n atoms) for n = 0..N, from the training data
-                 properties:Sequence[str]=(), prop_mean=(), prop_std=(), # conditioning properties, their scaling
+                 # conditioning properties, their scaling
+                 properties:Sequence[str]=(), prop_mean=(), prop_std=(),
                  cond_dropout:float=0.1): # share of training molecules that see the null condition
         P = len(properties)
         super().__init__(denoiser, scheduler, null_cond=[[0.0] * (P + 1)] if P else None,
@@ -146,12 +172,14 @@ class MoleculeDiffusion(DiffusionModel):
     def to_pipeline(self):
         "The `MoleculePipeline` that samples this model, sharing its denoiser and scheduler."
         from multidiff.molecules.pipeline import MoleculePipeline
-        return MoleculePipeline(self.denoiser, self.scheduler, self.vocab.to_dict(), self.atom_counts.tolist(),
-                                list(self.properties), self.prop_mean, self.prop_std, self.cond_dropout)
+        return MoleculePipeline(self.denoiser, self.scheduler, self.vocab.to_dict(),
+                                self.atom_counts.tolist(), list(self.properties), self.prop_mean,
+                                self.prop_std, self.cond_dropout)
 
 # %% ../../nbs/molecules/03_model.ipynb #0c353e61
 def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=(), prop_mean=(), prop_std=(),
-                   seed:int=0, transition:str='absorbing', marginals:Optional[dict]=None, schedule:str='cosine',
+                   seed:int=0, transition:str='absorbing', marginals:Optional[dict]=None,
+                   schedule:str='cosine',
                    num_train_timesteps:int=1000, cond_dropout:float=0.1,
                    **denoiser_kw) -> MoleculeDiffusion: # `GraphTransformer` options (num_layers, dx, ...)
     "An untrained `MoleculeDiffusion`: a `GraphTransformer` under masked (or marginal/uniform) diffusion."
@@ -159,12 +187,15 @@ def molecule_model(vocab:MolVocab, atom_counts:Tensor, properties:Sequence[str]=
            'num_train_timesteps': num_train_timesteps, **denoiser_kw, 'masked': transition == 'absorbing'}
     torch.manual_seed(seed)  # weight init only; training and sampling take explicit generators
     sched = graph_scheduler(len(vocab.atoms), transition, marginals, schedule, num_train_timesteps)
-    return MoleculeDiffusion(GraphTransformer(**cfg), sched, vocab, atom_counts, properties, prop_mean, prop_std,
-                             cond_dropout)
+    return MoleculeDiffusion(GraphTransformer(**cfg), sched, vocab, atom_counts, properties, prop_mean,
+                             prop_std, cond_dropout)
 
 # %% ../../nbs/molecules/03_model.ipynb #1143fd0d
-def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple: # (state, kept row indices, skipped lines)
-    "Encode every molecule that fits `vocab`; skipped ones are returned with their file line numbers and reasons."
+def encode_data(
+    data:MoleculeData, vocab:MolVocab, errors:str='report',
+) -> tuple: # (state, kept row indices, skipped lines)
+    ("Encode every molecule that fits `vocab`; "
+     "skipped ones are returned with their file line numbers and reasons.")
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')  # re-reported below with file line numbers
         state, skipped = encode(data.smiles, vocab, errors)
@@ -173,14 +204,17 @@ def encode_data(data:MoleculeData, vocab:MolVocab, errors:str='report') -> tuple
     report = [(data.lines[s.line - 1], s.smiles, s.reason) for s in skipped]
     if report:
         shown = '; '.join(f"line {l} ({r})" for l, _, r in report[:5])
-        warnings.warn(f"{data.source or 'data'}: skipped {len(report)} of {len(data)} molecules: {shown}" + ('; ...' if len(report) > 5 else ''), stacklevel=2)
+        warnings.warn(f"{data.source or 'data'}: skipped {len(report)} of {len(data)} molecules: {shown}"
+                      + ('; ...' if len(report) > 5 else ''), stacklevel=2)
     return state, kept, report
 
 def _continue_from(init, properties, denoiser_kw) -> MoleculeDiffusion:
-    "A copy of a saved model (pipeline, training module or pipeline folder) to train further, if it takes the changes."
+    ("A copy of a saved model (pipeline, training module or pipeline folder) to train further, "
+     "if it takes the changes.")
     from multidiff.molecules.pipeline import MoleculePipeline
     name = str(init) if isinstance(init, (str, Path)) else type(init).__name__
-    if denoiser_kw: raise ValueError(f"Fine-tuning keeps the architecture of {name}: drop {sorted(denoiser_kw)}")
+    if denoiser_kw:
+        raise ValueError(f"Fine-tuning keeps the architecture of {name}: drop {sorted(denoiser_kw)}")
     if isinstance(init, (str, Path)): init = MoleculePipeline.from_pretrained(init)
     if not isinstance(init, (MoleculePipeline, MoleculeDiffusion)):
         raise TypeError(f"init must be a MoleculePipeline, a MoleculeDiffusion or a pipeline folder, "
@@ -188,22 +222,23 @@ def _continue_from(init, properties, denoiser_kw) -> MoleculeDiffusion:
     model = init.to_model() if isinstance(init, MoleculePipeline) else init
     model = copy.deepcopy(model).train()  # the caller's model stays as it is
     if properties and tuple(properties) != tuple(model.properties):
-        raise ValueError(f"{name} is conditioned on {list(model.properties) or 'no property'}, not {list(properties)}: "
-                         "drop --property to keep the model's")
+        raise ValueError(f"{name} is conditioned on {list(model.properties) or 'no property'}, "
+                         f"not {list(properties)}: drop --property to keep the model's")
     return model
 
 # %% ../../nbs/molecules/03_model.ipynb #1143fd0e
-def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
-                    out_dir='runs/molecules', # checkpoints/, log.csv, tb/, model/ and final/ (pipelines)
-                    steps:int=2000, batch_size:int=256, lr:float=1e-3, seed:int=0,
-                    properties:Sequence[str]=(), # properties to condition on, e.g. ('mu',)
-                    split:Optional[str]=None, # with a path: keep this split of the file
-                    vocab:Optional[MolVocab]=None, # default: the atom types found in the data
-                    transition:str='absorbing', # or 'marginal' (DiGress) or 'uniform'
-                    init=None, # fine-tuning: a `MoleculePipeline`, `MoleculeDiffusion` or pipeline folder (kept:
-                               # its vocabulary, properties, their scaling and the architecture)
-                    resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
-                    **denoiser_kw) -> tuple: # GraphTransformer options (num_layers, dx, de, features, ...)
+def train_molecules(
+    data, # a `MoleculeData`, or a path for `read_molecules`
+    out_dir='runs/molecules', # checkpoints/, log.csv, tb/, model/ and final/ (pipelines)
+    steps:int=2000, batch_size:int=256, lr:float=1e-3, seed:int=0,
+    properties:Sequence[str]=(), # properties to condition on, e.g. ('mu',)
+    split:Optional[str]=None, # with a path: keep this split of the file
+    vocab:Optional[MolVocab]=None, # default: the atom types found in the data
+    transition:str='absorbing', # or 'marginal' (DiGress) or 'uniform'
+    init=None, # fine-tuning: a `MoleculePipeline`, `MoleculeDiffusion` or pipeline folder (kept:
+               # its vocabulary, properties, their scaling and the architecture)
+    resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
+    **denoiser_kw) -> tuple: # GraphTransformer options (num_layers, dx, de, features, ...)
     "Train a molecule model; returns (model with EMA weights, trainer, skipped lines)."
     if not isinstance(data, MoleculeData): data = read_molecules(data, split=split)
     start = None if init is None else _continue_from(init, properties, denoiser_kw)
@@ -213,14 +248,18 @@ def train_molecules(data, # a `MoleculeData`, or a path for `read_molecules`
                                  f"{sorted(data.properties) or 'none'} (aliases: {PROPERTIES})")
     vocab = vocab or MolVocab.from_smiles(data.smiles)
     state, kept, skipped = encode_data(data, vocab)
-    vals = np.stack([data.properties[p][kept] for p in properties], -1) if properties else np.zeros((len(kept), 0))
+    vals = (np.stack([data.properties[p][kept] for p in properties], -1) if properties
+            else np.zeros((len(kept), 0)))
     if np.isnan(vals).any():
-        raise ValueError(f"Missing property values in {data.source} for {list(properties)}: fill them or drop those rows")
+        raise ValueError(f"Missing property values in {data.source} for {list(properties)}: "
+                         "fill them or drop those rows")
     if start is None: mean, std = vals.mean(0), vals.std(0) + 1e-8
     else: mean, std = np.array(start.prop_mean), np.array(start.prop_std)
-    marg = {k: v.tolist() for k, v in class_marginals(state).items()} if transition == 'marginal' and start is None else None
-    model = start if start is not None else molecule_model(vocab, atom_count_distribution(state['node_mask']), properties,
-                                                           mean.tolist(), std.tolist(), seed, transition, marg, **denoiser_kw)
+    marg = ({k: v.tolist() for k, v in class_marginals(state).items()}
+            if transition == 'marginal' and start is None else None)
+    model = start if start is not None else molecule_model(
+        vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed,
+        transition, marg, **denoiser_kw)
     batches = add_mask_token(state) if model.denoiser.masked else dict(state)
     if properties:
         given = torch.ones(len(kept), 1)  # the 'given' flag of the condition
@@ -234,5 +273,7 @@ def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Opt
     from rdkit import Chem
     from rdkit.Chem import Draw
     mols = [Chem.MolFromSmiles(s) if s and s != 'INVALID' else None for s in smiles]
-    legends = list(legends) if legends is not None else [s if m is not None else 'INVALID' for s, m in zip(smiles, mols)]
-    return Draw.MolsToGridImage([m if m is not None else Chem.Mol() for m in mols], molsPerRow=per_row, subImgSize=(size, size), legends=legends)
+    legends = (list(legends) if legends is not None
+               else [s if m is not None else 'INVALID' for s, m in zip(smiles, mols)])
+    return Draw.MolsToGridImage([m if m is not None else Chem.Mol() for m in mols], molsPerRow=per_row,
+                                subImgSize=(size, size), legends=legends)

@@ -31,7 +31,8 @@ from .model import (MoleculeDiffusion, add_mask_token, drop_mask_token, read_mol
 class MoleculePipelineOutput(BaseOutput):
     "What `MoleculePipeline` returns: SMILES, or the graphs."
     smiles:Optional[List[str]] = None # canonical SMILES per graph (fragments joined by '.'), or 'INVALID'
-    graphs:Optional[dict] = None # {'X' [n, N, A], 'E' [n, N, N, 4] one-hot, 'node_mask' [n, N]}, no mask token
+    # {'X' [n, N, A], 'E' [n, N, N, 4] one-hot, 'node_mask' [n, N]}, no mask token
+    graphs:Optional[dict] = None
 
 class MoleculePipeline(MultidiffPipeline):
     "Sample molecular graphs from a graph denoiser under masked (or marginal) diffusion."
@@ -53,9 +54,9 @@ class MoleculePipeline(MultidiffPipeline):
                              f"got {len(atom_counts)}")
         self.register_modules(denoiser=denoiser, scheduler=scheduler)
         floats = lambda vs: [float(v) for v in (vs or [])]
-        self.register_to_config(vocab=vocab, atom_counts=floats(atom_counts), properties=list(properties or []),
-                                prop_mean=floats(prop_mean), prop_std=floats(prop_std),
-                                cond_dropout=float(cond_dropout))
+        self.register_to_config(vocab=vocab, atom_counts=floats(atom_counts),
+                                properties=list(properties or []), prop_mean=floats(prop_mean),
+                                prop_std=floats(prop_std), cond_dropout=float(cond_dropout))
 
     @property
     def mol_vocab(self) -> MolVocab: return MolVocab.from_dict(self.config.vocab)
@@ -93,7 +94,8 @@ MoleculePipeline.condition = condition
 # %% ../../nbs/molecules/05_pipeline.ipynb #5a1e0012
 def scaffold_state(scaffold:str, vocab:MolVocab, n:int,
                    masked:bool=True) -> tuple: # (known state, known mask, scaffold atoms)
-    "The known part of `n` graphs that keep `scaffold` in their first slots: its atoms and all pairs among them."
+    ("The known part of `n` graphs that keep `scaffold` in their first slots: "
+     "its atoms and all pairs among them.")
     try: X, E, k = smiles_to_graph(scaffold, vocab)
     except ValueError as e: raise ValueError(f"Scaffold {scaffold!r} cannot be kept: {e}") from None
     N = vocab.max_atoms
@@ -106,7 +108,8 @@ def scaffold_state(scaffold:str, vocab:MolVocab, n:int,
     return known, mask, k
 
 def default_restarts(num_steps:int, restart_steps:int=5, first_pass:int=25, most:int=4) -> int:
-    "Restart rounds for a step budget: the first pass keeps `first_pass` steps (fewer cost more than they repair)."
+    ("Restart rounds for a step budget: the first pass keeps `first_pass` steps "
+     "(fewer cost more than they repair).")
     return max(0, min(most, (num_steps - first_pass) // restart_steps))
 
 def _draw_counts(dist:Tensor, n:int, generator, minimum:int=1) -> Tensor:
@@ -116,7 +119,8 @@ def _draw_counts(dist:Tensor, n:int, generator, minimum:int=1) -> Tensor:
         raise ValueError(f"The model never saw molecules with >= {minimum} atoms (max {len(dist) - 1}); "
                          "use a smaller scaffold")
     p = dist / dist.sum()
-    if isinstance(generator, (list, tuple)): return torch.cat([sample_atom_counts(p, 1, g) for g in generator])
+    if isinstance(generator, (list, tuple)):
+        return torch.cat([sample_atom_counts(p, 1, g) for g in generator])
     return sample_atom_counts(p, n, generator)
 
 # %% ../../nbs/molecules/05_pipeline.ipynb #5a1e0013
@@ -138,7 +142,8 @@ def _options(self:MoleculePipeline, num_steps:int, guidance_scale:float, propert
                          "use sampler='grid' for this model")
     if restarts and sampler != 'first-hitting':
         raise ValueError(f"restarts apply to the first-hitting sampler only, got sampler={sampler!r}")
-    if restarts is None: restarts = default_restarts(num_steps, restart_steps) if sampler == 'first-hitting' else 0
+    if restarts is None:
+        restarts = default_restarts(num_steps, restart_steps) if sampler == 'first-hitting' else 0
     return valence_mask, sampler, restarts
 
 def _start(self:MoleculePipeline, n:int, scaffold, atom_counts, seed, generator) -> tuple:
@@ -168,7 +173,8 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
           seed:Optional[int]=None, # ... or graph i uses seed + i (neither: seed 0)
           properties:Optional[dict]=None, # e.g. {'mu': 3.0}: scalars or one value per graph
           scaffold:Optional[str]=None, # SMILES of a substructure every graph keeps
-          atom_counts=None, # atoms per graph (an int or n ints); default: drawn from the training distribution
+          # atoms per graph (an int or n ints); default: drawn from the training distribution
+          atom_counts=None,
           valence_mask:Optional[bool]=None, # constrain valences; default: on for masked diffusion
           sampler:Optional[str]=None, # 'first-hitting' (default for masked models) or 'grid' (the core loop)
           restarts:Optional[int]=None, # first-hitting corrector rounds (None: `default_restarts`)
@@ -177,15 +183,16 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
           output_type:str='smiles', return_dict:bool=True, # 'smiles' or 'graph'
           callback_on_step_end:Optional[Callable]=None, # diffusers' callback, after each network call
           progress:Optional[bool]=None) -> MoleculePipelineOutput: # None: the pipeline's bar; False: none
-    "Generate `num_molecules` molecular graphs, as canonical SMILES ('INVALID' where RDKit rejects one) or graphs."
+    ("Generate `num_molecules` molecular graphs, as canonical SMILES ('INVALID' where RDKit rejects one) "
+     "or graphs.")
     n = num_molecules
     if n < 1: raise ValueError(f"num_molecules must be >= 1, got {n}")
     if output_type not in ('smiles', 'graph'):
         raise ValueError(f"output_type must be 'smiles' or 'graph', got {output_type!r}")
     if seed is not None and generator is not None: raise ValueError("Give `seed` or `generator`, not both")
     if seed is None and generator is None: seed = 0
-    valence_mask, sampler, restarts = self._options(num_inference_steps, guidance_scale, properties, valence_mask,
-                                                    sampler, restarts, restart_steps)
+    valence_mask, sampler, restarts = self._options(num_inference_steps, guidance_scale, properties,
+                                                    valence_mask, sampler, restarts, restart_steps)
     known, mask, node_mask = self._start(n, scaffold, atom_counts, seed, generator)
     vocab, masked = self.mol_vocab, self.denoiser.masked; N = vocab.max_atoms
     denoiser = ValenceMask(self.denoiser, vocab.atoms) if valence_mask else self.denoiser
@@ -227,7 +234,8 @@ def keeps_scaffold(smiles:str, scaffold:str) -> bool:
 # %% ../../nbs/molecules/05_pipeline.ipynb #5a1e0026
 def demo(self:MoleculePipeline, out_dir='runs/demo/molecules', n:int=48, num_inference_steps:int=45,
          seed:int=0) -> dict:
-    "Sample `n` molecules; write molecules.smi, molecules.png and metrics.json (novelty against the QM9 sample)."
+    ("Sample `n` molecules; write molecules.smi, molecules.png and metrics.json "
+     "(novelty against the QM9 sample).")
     from multidiff.molecules.metrics import molecule_metrics, canonical_largest_fragment
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

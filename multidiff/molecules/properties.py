@@ -12,11 +12,14 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import Descriptors, rdFingerprintGenerator, rdMolDescriptors
 
 # %% ../../nbs/molecules/04_properties.ipynb #bba64be4
-_DESCRIPTORS = (Descriptors.MolWt, Descriptors.TPSA, Descriptors.MolLogP, Descriptors.NumHDonors, Descriptors.NumHAcceptors,
-                Descriptors.NumRotatableBonds, rdMolDescriptors.CalcNumRings, rdMolDescriptors.CalcNumAromaticRings,
-                rdMolDescriptors.CalcFractionCSP3, Descriptors.NumValenceElectrons)
+_DESCRIPTORS = (Descriptors.MolWt, Descriptors.TPSA, Descriptors.MolLogP, Descriptors.NumHDonors,
+                Descriptors.NumHAcceptors, Descriptors.NumRotatableBonds, rdMolDescriptors.CalcNumRings,
+                rdMolDescriptors.CalcNumAromaticRings, rdMolDescriptors.CalcFractionCSP3,
+                Descriptors.NumValenceElectrons)
 
-def mol_features(smiles:Sequence[str], bits:int=1024) -> np.ndarray: # [n, bits + 10] float32; NaN rows for invalid SMILES
+def mol_features(
+    smiles:Sequence[str], bits:int=1024,
+) -> np.ndarray: # [n, bits + 10] float32; NaN rows for invalid SMILES
     "Morgan count fingerprints (radius 2) plus ten RDKit descriptors of each SMILES."
     gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=bits)
     out = np.full((len(smiles), bits + len(_DESCRIPTORS)), np.nan, dtype=np.float32)
@@ -37,7 +40,8 @@ class PropertyPredictor:
     def fit(self, smiles:Sequence[str], values) -> 'PropertyPredictor':
         X, y = mol_features(smiles), np.asarray(values, dtype=np.float64)
         ok = ~np.isnan(X).any(1) & ~np.isnan(y)
-        if ok.sum() < 10: raise ValueError(f"Need at least 10 valid molecules with values to fit a predictor, got {int(ok.sum())}")
+        if ok.sum() < 10: raise ValueError("Need at least 10 valid molecules with values to fit a predictor, "
+                                           f"got {int(ok.sum())}")
         self.model.fit(X[ok], y[ok]); return self
 
     def predict(self, smiles:Sequence[str]) -> np.ndarray: # NaN where the SMILES is invalid
@@ -56,16 +60,22 @@ def conditional_error(pipe, # a `MoleculePipeline` conditioned on `prop`
                       predictor:PropertyPredictor, prop:str, targets:Sequence[float], n_per_target:int=100,
                       guidance_scale:float=2.0, num_steps:int=50, seed:int=0,
                       **call_kw) -> dict: # more pipeline arguments (restarts, valence_mask, ...)
-    "MAE between requested and predicted property of guided samples, beside unconditional samples' MAE to the same requests."
+    ("MAE between requested and predicted property of guided samples, "
+     "beside unconditional samples' MAE to the same requests.")
     rows, cond_err, uncond_err = [], [], []
-    run = lambda n, seed, **kw: pipe(n, num_inference_steps=num_steps, seed=seed, progress=False, **call_kw, **kw).smiles
+    run = lambda n, seed, **kw: pipe(n, num_inference_steps=num_steps, seed=seed, progress=False, **call_kw,
+                                     **kw).smiles
     pu = predictor.predict(run(n_per_target * len(targets), seed + 10**6))
     for i, target in enumerate(targets):
-        smi = run(n_per_target, seed + i * n_per_target, properties={prop: target}, guidance_scale=guidance_scale)
+        smi = run(n_per_target, seed + i * n_per_target, properties={prop: target},
+                  guidance_scale=guidance_scale)
         p = predictor.predict(smi); ok = ~np.isnan(p)
         e = np.abs(p[ok] - target); u = np.abs(pu[~np.isnan(pu)] - target)
         cond_err.append(e); uncond_err.append(u)
-        rows.append({'target': float(target), 'valid': float(ok.mean()), 'mae': float(e.mean()) if ok.any() else float('nan'),
-                     'mean_predicted': float(p[ok].mean()) if ok.any() else float('nan'), 'unconditional_mae': float(u.mean())})
+        rows.append({'target': float(target), 'valid': float(ok.mean()),
+                     'mae': float(e.mean()) if ok.any() else float('nan'),
+                     'mean_predicted': float(p[ok].mean()) if ok.any() else float('nan'),
+                     'unconditional_mae': float(u.mean())})
     return {'property': prop, 'guidance_scale': guidance_scale, 'num_steps': num_steps, 'per_target': rows,
-            'mae': float(np.concatenate(cond_err).mean()), 'unconditional_mae': float(np.concatenate(uncond_err).mean())}
+            'mae': float(np.concatenate(cond_err).mean()),
+            'unconditional_mae': float(np.concatenate(uncond_err).mean())}

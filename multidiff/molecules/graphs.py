@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['BOND_TYPES', 'atom_label', 'parse_atom_label', 'GraphError', 'MolVocab', 'node_mask_from_counts', 'smiles_to_graph',
-           'Skipped', 'encode', 'graph_to_mol', 'graph_to_smiles', 'graph_spec', 'marginals', 'atom_count_distribution',
-           'sample_atom_counts']
+           'Skipped', 'encode', 'graph_to_mol', 'graph_to_smiles', 'GraphCodec', 'graph_spec', 'marginals',
+           'atom_count_distribution', 'sample_atom_counts']
 
 # %% ../../nbs/molecules/00_graphs.ipynb #9f80c564
 import re, warnings
@@ -232,6 +232,17 @@ def graph_to_smiles(
     types, cls, real = (v.detach().cpu().numpy() for v in (X.argmax(-1), E.argmax(-1), node_mask > 0.5))
     mols = [_decode(t, c, r, vocab) for t, c, r in zip(types, cls, real)]
     return [Chem.MolToSmiles(m) if m is not None else 'INVALID' for m in mols]
+
+# %% ../../nbs/molecules/00_graphs.ipynb #3c9e5a02
+class GraphCodec:
+    "SMILES <-> padded graph states {'X', 'E', 'node_mask'} for one vocabulary (the core `Codec` contract)."
+    def __init__(self, vocab:MolVocab, # atom types and the padded size
+                 errors:str='raise'): # a SMILES that does not fit: 'raise', or 'report' (skipped, with a warning)
+        self.vocab, self.errors = vocab, errors
+
+    def encode(self, smiles:list) -> dict: return encode(smiles, self.vocab, self.errors)[0]
+    def decode(self, state:dict) -> list: # canonical SMILES, 'INVALID' where RDKit rejects a graph
+        return graph_to_smiles(state['X'], state['E'], state['node_mask'], self.vocab)
 
 # %% ../../nbs/molecules/00_graphs.ipynb #13185812
 def graph_spec() -> dict:

@@ -19,7 +19,7 @@ from ..core.scheduler import StateScheduler
 from ..core.sampling import sample
 from ..core.first_hitting import first_hitting_sample
 from ..core.checkpoint import write_json
-from .graphs import (MolVocab, graph_to_smiles, node_mask_from_counts, sample_atom_counts,
+from .graphs import (MolVocab, GraphCodec, node_mask_from_counts, sample_atom_counts,
                                         smiles_to_graph, BOND_TYPES)
 from .denoiser import (GraphTransformer, ValenceMask, ValenceGuard, max_valences,
                                           resolve_new_bonds)
@@ -60,6 +60,9 @@ class MoleculePipeline(MultidiffPipeline):
 
     @property
     def mol_vocab(self) -> MolVocab: return MolVocab.from_dict(self.config.vocab)
+
+    @property
+    def codec(self) -> GraphCodec: return GraphCodec(self.mol_vocab) # SMILES <-> graph states
 
     @property
     def null_cond(self) -> Optional[Tensor]: # the 'no condition' value: all zeros, the 'given' flag included
@@ -213,7 +216,7 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
     if masked: x = drop_mask_token(x)
     x = {k: x[k] for k in ('X', 'E', 'node_mask')}
     if output_type == 'graph': out = MoleculePipelineOutput(graphs=x)
-    else: out = MoleculePipelineOutput(smiles=graph_to_smiles(x['X'], x['E'], x['node_mask'], vocab))
+    else: out = MoleculePipelineOutput(smiles=self.codec.decode(x))
     return out if return_dict else out.to_tuple()
 
 MoleculePipeline.__call__ = _call

@@ -237,7 +237,7 @@ def graph_to_smiles(
 class GraphCodec:
     "SMILES <-> padded graph states {'X', 'E', 'node_mask'} for one vocabulary (the core `Codec` contract)."
     def __init__(self, vocab:MolVocab, # atom types and the padded size
-                 errors:str='raise'): # a SMILES that does not fit: 'raise', or 'report' (skipped, with a warning)
+                 errors:str='raise'): # a SMILES that does not fit: 'raise', or 'report' (skip, warn)
         self.vocab, self.errors = vocab, errors
 
     def encode(self, smiles:list) -> dict: return encode(smiles, self.vocab, self.errors)[0]

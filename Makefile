@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= runs/demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev check-sync check-modules nbtest pytest readme bench clean
+.PHONY: run test install install-dev check-sync check-modules check-style nbtest pytest readme bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,14 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/multidiff demo --out $(OUT)
 
-## Every check: notebooks and library in sync, no orphan module, notebook tests, pytest
-test: install-dev check-modules check-sync nbtest pytest
+## Every check: notebooks and library in sync, no orphan module, library style limits, notebook tests, pytest
+test: install-dev check-modules check-style check-sync nbtest pytest
 
 check-modules: install-dev
 	$(BIN)/python tools/check_modules.py
+
+check-style: install-dev
+	$(BIN)/python tools/check_style.py --check
 
 check-sync: install-dev
 	$(BIN)/python tools/check_sync.py $(BIN)

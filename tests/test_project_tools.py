@@ -39,3 +39,20 @@ def test_readme_is_built_from_index_and_skips_hidden_cells(tmp_path):
     assert "# Title" in out and "```python\nprint(2)\n```" in out and "```\n2\n```" in out
     assert "secret" not in out and "#|" not in out
     assert (ROOT / "README.md").read_text() == render(ROOT / "nbs" / "index.ipynb"), "README.md is stale: run `make readme`"
+
+
+def test_check_style_flags_long_lines_and_long_cells(tmp_path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import check_style
+    long_line = "#| export\nx = '" + "a" * 120 + "'"
+    long_cell = "#| export\n" + "\n".join(f"y{i} = {i}" for i in range(70))
+    cells = [{"cell_type": "code", "id": i, "source": [src], "metadata": {}, "outputs": []}
+             for i, src in (("c1", long_line), ("c2", long_cell), ("c3", "print('" + "b" * 150 + "')"))]
+    nb = tmp_path / "nbs" / "x.ipynb"; nb.parent.mkdir()
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    check_style.ROOT = tmp_path
+    found = check_style.problems(nb)
+    assert any("cell c1 line 2" in f for f in found) and any("cell c2: 71 lines" in f for f in found)
+    assert not any("c3" in f for f in found)  # test cells are not library code
+    r = _run(str(ROOT / "tools" / "check_style.py"), "--check")
+    assert r.returncode == 0, r.stdout  # the repository itself keeps the limits

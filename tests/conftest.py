@@ -26,3 +26,19 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope='session')
+def legacy(legacy_tensors, legacy_meta):
+    "legacy(modality) -> (all reference tensors, that modality's recorded calls)."
+    return lambda modality: (legacy_tensors, legacy_meta[modality])
+
+
+@pytest.fixture(scope='session')
+def load_shipped():
+    "load_shipped(PipelineClass, name) -> the shipped pipeline, progress bar off."
+    def load(cls, name):
+        pipe = cls.from_pretrained(name)
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
+    return load

@@ -10,19 +10,12 @@ from multidiff.audio.pipeline import AudioPipeline
 from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
 
 
-
 @pytest.fixture(scope='module')
-def refs(legacy_tensors, legacy_meta):
-    return legacy_tensors, legacy_meta['audio']
+def refs(legacy): return legacy('audio')
 
 
 @pytest.fixture(scope='module')
-def shipped():
-    pipe = AudioPipeline.from_pretrained('audio_fsdd')
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
+def shipped(load_shipped): return load_shipped(AudioPipeline, 'audio_fsdd')
 
 
 def legacy_call(call: dict) -> dict:

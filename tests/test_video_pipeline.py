@@ -10,19 +10,12 @@ from multidiff.video.model import video_model, VideoDiffusion, FrameTranslator
 from multidiff.video.pipeline import VideoPipeline
 
 
-
 @pytest.fixture(scope='module')
-def refs(legacy_tensors, legacy_meta):
-    return legacy_tensors, legacy_meta['video']
+def refs(legacy): return legacy('video')
 
 
 @pytest.fixture(scope='module')
-def shipped():
-    pipe = VideoPipeline.from_pretrained('video_mmnist')
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
+def shipped(load_shipped): return load_shipped(VideoPipeline, 'video_mmnist')
 
 
 def predict(pipe, clips, call: dict) -> torch.Tensor:

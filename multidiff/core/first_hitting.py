@@ -13,9 +13,10 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .categorical import CategoricalScheduler, gumbel_noise
 from .scheduler import StateScheduler
-from .sampling import as_state_scheduler, guided_prediction
+from .sampling import as_state_scheduler, guided_prediction, eval_mode
 # the loop's helpers
-from .sampling import _check_known, _finite, _mask_rows, _meta, _rows, _shape_n
+from .sampling import (check_known, all_finite, mask_rows, meta_state, state_rows,
+                                     shape_batch_size)
 from .state import finalize, padding_mask, rand, slice_generators, state_map, check_finite
 
 # %% ../../nbs/core/14_first_hitting.ipynb #b826f0ff
@@ -98,7 +99,7 @@ def _reveal_step(x:dict, j:int, rows:Tensor, sched, masks:dict, steps:dict, t:Te
     sub = {k: v[rows] for k, v in x.items()}
     c = None if cond is None else state_map(lambda v: v[rows], cond)
     logits = guided_prediction(denoiser, sub, t, c, null_cond, guidance_scale)
-    if check and not _finite(logits): check_finite(logits, f"the denoiser's prediction at reveal step {j}")
+    if check and not all_finite(logits): check_finite(logits, f"the denoiser's prediction at reveal step {j}")
     new, g = dict(sub), _pick(gens, rows.tolist())
     for k, m in masks.items():
         noise = gumbel_noise((len(rows), *sub[k].shape[1:]), g)
@@ -170,7 +171,7 @@ def _fh_chunk(denoiser, sched, masks:dict, shape:dict, gens, known, mask, carry,
     "One chunk: the all-masked state (known positions kept), a first pass, then the restarts."
     masked = lambda k, c: F.one_hot(torch.full(shape[k][:-1], c, device=device), shape[k][-1]).to(dtype)
     x = {**{k: v.to(device) for k, v in (carry or {}).items()}, **{k: masked(k, c) for k, c in masks.items()}}
-    mask = _check_known(known, mask, x)
+    mask = check_known(known, mask, x)
     if known is not None:
         for k, m in mask.items(): x[k] = torch.where(m.bool().to(x[k].device), known[k].to(x[k]), x[k])
     x, i = _reveal(finalize(x, sched.spec, keys=list(masks)), sched, masks, denoiser, first, gens, **kw)
@@ -209,8 +210,8 @@ def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per e
     sched = as_state_scheduler(scheduler); masks = mask_classes(sched)
     first = _check_budget(num_steps, restarts, restart_steps, restart_fraction, guidance_scale, null_cond)
     if shape is None: raise ValueError("Give `shape`: {entry: shape} of the one-hot state, batch first")
-    n = _shape_n(shape)
-    _check_known(known, known_mask, _meta(shape))  # fail before any work if the mask does not fit
+    n = shape_batch_size(shape)
+    check_known(known, known_mask, meta_state(shape))  # fail before any work if the mask does not fit
     if device is None and isinstance(denoiser, torch.nn.Module):
         device = next((p.device for p in denoiser.parameters()), None)
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]
@@ -219,10 +220,11 @@ def first_hitting_sample(denoiser:Callable, # (state_t, t, cond) -> logits per e
     kw = dict(null_cond=null_cond, guidance_scale=guidance_scale, after_reveal=after_reveal,
               progress=progress, callback=callback, check=check)
     size, outs = batch_size or n, []
-    for a in range(0, n, size):
-        b = min(n, a + size); chunk = {k: (b - a, *v[1:]) for k, v in shape.items()}
-        outs.append(_fh_chunk(denoiser, sched, masks, chunk, slice_generators(generator, a, b),
-                              _rows(known, a, b), _mask_rows(known_mask, shape, a, b), _rows(carry, a, b),
-                              dtype, device, first, restarts, restart_fraction, restart_steps,
-                              cond=_rows(cond, a, b), **kw))
+    with eval_mode(denoiser):
+        for a in range(0, n, size):
+            b = min(n, a + size); chunk = {k: (b - a, *v[1:]) for k, v in shape.items()}
+            outs.append(_fh_chunk(denoiser, sched, masks, chunk, slice_generators(generator, a, b),
+                                  state_rows(known, a, b), mask_rows(known_mask, shape, a, b),
+                                  state_rows(carry, a, b), dtype, device, first, restarts, restart_fraction,
+                                  restart_steps, cond=state_rows(cond, a, b), **kw))
     return outs[0] if len(outs) == 1 else state_map(lambda *vs: torch.cat(vs), outs[0], *outs[1:])

@@ -114,7 +114,7 @@ def _set_begin_index(self:GaussianScheduler, begin_index:int=0):
     if hasattr(self.inner, 'set_begin_index'): self.inner.set_begin_index(begin_index)
 
 def _step(self:GaussianScheduler, model_output:Tensor, timestep, sample:Tensor, generator=None,
-          **kwargs) -> StepOutput:
+          return_dict:bool=True, **kwargs) -> StepOutput: # False: a tuple (prev_sample, x_0), as in diffusers
     "diffusers' `step`; x_0 comes from the scheduler where it reports it, else from the VP identity."
     self.check_ready()
     if self._takes_generator: kwargs['generator'] = generator
@@ -123,7 +123,7 @@ def _step(self:GaussianScheduler, model_output:Tensor, timestep, sample:Tensor, 
     if x0 is None:
         x0 = predict_x0(model_output, sample, self.alphas_cumprod[int(timestep)].to(sample.dtype),
                         self.prediction_type)
-    return StepOutput(out.prev_sample, x0)
+    return StepOutput(out.prev_sample, x0) if return_dict else (out.prev_sample, x0)
 
 def _add_noise(self:GaussianScheduler, original_samples:Tensor, noise:Tensor, timesteps) -> Tensor:
     "Noise clean samples to `timesteps` in the sampler's own space (diffusers' `add_noise`)."

@@ -7,6 +7,7 @@ __all__ = ['as_state_scheduler', 'guided_prediction', 'check_known', 'impose_kno
            'state_rows', 'meta_state', 'mask_rows', 'eval_mode', 'sample']
 
 # %% ../../nbs/core/08_sampling.ipynb #0b57bc9c
+import inspect
 from contextlib import contextmanager
 from typing import Callable, Optional, Union
 import torch
@@ -134,6 +135,19 @@ def mask_rows(mask, shape, a, b):
     cut = lambda m, x: m[a:b] if m.ndim == x.ndim and m.shape[0] == x.shape[0] else m
     return cut(mask, full) if isinstance(mask, Tensor) else {k: cut(m, full[k]) for k, m in mask.items()}
 
+_STEP_ARGS = ('self', 'model_output', 'timestep', 'sample')
+
+def _check_step_kwargs(sched, step_kwargs:dict):
+    "Refuse `step` options a Gaussian entry's diffusers scheduler does not take, before any network call."
+    for s in sched.schedulers.values():
+        inner = getattr(s, 'inner', None)
+        if inner is None or not step_kwargs: continue
+        params = inspect.signature(inner.step).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()): continue
+        bad, takes = sorted(set(step_kwargs) - set(params)), [k for k in params if k not in _STEP_ARGS]
+        if bad: raise TypeError(f"Unknown sampling option(s) {bad}: "
+                                f"{type(inner).__name__}.step takes {', '.join(takes)}")
+
 def _validate(sched, shape, init, strength, guidance_scale, null_cond, resample):
     if shape is None and init is None:
         raise ValueError("Give `shape` (the state's shape, batch first) or `init` (a state to start from)")
@@ -155,10 +169,11 @@ def eval_mode(denoiser):
     "Put an `nn.Module` denoiser in eval mode for the block, then restore its mode (callables pass through)."
     if not isinstance(denoiser, torch.nn.Module):
         yield denoiser; return
-    was = denoiser.training
+    modes = [(m, m.training) for m in denoiser.modules()]  # each part's own: wrappers start in train mode
     denoiser.eval()
     try: yield denoiser
-    finally: denoiser.train(was)
+    finally:
+        for m, was in modes: m.train(was)
 
 # %% ../../nbs/core/08_sampling.ipynb #100a729b
 @torch.inference_mode()
@@ -195,13 +210,17 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
         device = (next((p.device for p in denoiser.parameters()), None)
                   if isinstance(denoiser, torch.nn.Module) else None)
     _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
+    _check_step_kwargs(sched, step_kwargs)
     if check and init is not None: check_finite(init, "the starting state (check `init`)")
     if init is not None and shape is None:
         shape = (state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor)
                  else {k: tuple(v.shape) for k, v in init.items()})
     n = shape_batch_size(shape)
     check_known(known, known_mask, meta_state(shape))  # fail before any work if the mask does not fit
+    if seed is not None and generator is not None: raise ValueError("Give `generator` or `seed`, not both")
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]
+    to_device = lambda st: None if st is None else state_map(lambda v: v.to(device) if device else v, st)
+    carry, init, known, known_mask = map(to_device, (carry, init, known, known_mask))  # to the state's device
     size, outs = batch_size or n, []
     with eval_mode(denoiser):
         for a in range(0, n, size):

@@ -88,9 +88,11 @@ def rand(shape, generator=None, dtype=torch.float32, device=None) -> Tensor:
         if len(generator) != shape[0]:
             raise ValueError(f"Got {len(generator)} generators for a batch of {shape[0]}; "
                              "pass one per sample")
-        return torch.cat([torch.rand((1, *shape[1:]), generator=g, dtype=dtype, device=device)
-                          for g in generator])
-    return torch.rand(tuple(shape), generator=generator, dtype=dtype, device=device)
+        return torch.cat([torch.rand((1, *shape[1:]), generator=g, dtype=dtype, device=g.device)
+                          for g in generator]).to(device)
+    # drawn on the generator's device and moved, as `randn_tensor` does: a CPU generator can seed CUDA noise
+    gen_device = generator.device if generator is not None else device
+    return torch.rand(tuple(shape), generator=generator, dtype=dtype, device=gen_device).to(device)
 
 def slice_generators(generator, start:int, stop:int):
     "The generators for samples start..stop (a single generator is shared)."

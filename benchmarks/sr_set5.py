@@ -41,7 +41,8 @@ def diffusers_loop(pipe: SuperResolutionPipeline, lr, steps, seed):
     "The baseline: a hand-written diffusers loop with the same denoiser, scheduler class/config and steps."
     from diffusers import DDIMScheduler
     # the pipeline's solver settings: trailing spacing, no x0 clipping (the residual state exceeds [-1, 1])
-    sched = DDIMScheduler.from_config(pipe.scheduler.single_scheduler.inner.config, timestep_spacing='trailing', clip_sample=False)
+    sched = DDIMScheduler.from_config(pipe.scheduler.single_scheduler.config['diffusers_config'],
+                                     timestep_spacing='trailing', clip_sample=False)
     sched.set_timesteps(steps)
     s = pipe.scale; H, W = lr.shape[-2] * s, lr.shape[-1] * s
     up = bicubic_resize(lr[None], (H, W)); cond = sr_condition(up)

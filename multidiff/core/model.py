@@ -54,4 +54,4 @@ def to_pipeline(self:DiffusionModel):
     return StatePipeline(self.denoiser, self.scheduler, null, self.cond_dropout, self.high_noise_fraction)
 
 DiffusionModel.to_pipeline = to_pipeline
-DiffusionModel.save_pretrained = lambda self, path: self.to_pipeline().save_pretrained(path)
+DiffusionModel.save_pretrained = lambda self, path, **kw: self.to_pipeline().save_pretrained(path, **kw)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PIPELINE_MODULES', 'shipped_dir', 'shipped_names', 'resolve_pretrained', 'pipeline_class_name', 'MultidiffPipeline',
-           'progress_for', 'step_callback', 'from_run', 'to_model', 'StateOutput', 'StatePipeline']
+           'save_pretrained', 'progress_for', 'step_callback', 'from_run', 'to_model', 'StateOutput', 'StatePipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e003
 import json, os
@@ -18,6 +18,8 @@ from diffusers import DiffusionPipeline
 from diffusers.utils import BaseOutput, logging as dlogging
 from .checkpoint import replace_dir, UnsafeWeightsError
 from .sampling import sample
+from .scheduler import StateScheduler
+from .state import state_map
 from .denoiser import aligned_weights
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e006
@@ -79,15 +81,6 @@ class MultidiffPipeline(DiffusionPipeline):
             if isinstance(part, nn.Module): aligned_weights(part)
         return pipe
 
-    def save_pretrained(self, save_directory, # replaced atomically if it exists
-                        **kwargs): # diffusers' `save_pretrained` options
-        "Write diffusers' layout (`model_index.json`, a folder per component, safetensors), atomically."
-        kwargs.setdefault('safe_serialization', True)
-        def write(tmp):
-            DiffusionPipeline.save_pretrained(self, tmp, **kwargs)
-            _readable(tmp)
-        return replace_dir(save_directory, write)
-
 def _readable(folder:Path):
     "Give every file the umask's usual mode: diffusers writes weights through private temporary files (0600)."
     umask = os.umask(0); os.umask(umask)
@@ -109,7 +102,9 @@ def _pipeline_class(name:str):
     import importlib
     for module in PIPELINE_MODULES:
         try: cls = getattr(importlib.import_module(module), name, None)
-        except ImportError: continue
+        except ModuleNotFoundError as e:
+            if e.name != module: raise  # a modality that fails to import says why
+            continue
         if cls is not None: return cls
     raise ValueError(f"{name} is not a multidiff pipeline class "
                      f"(known modules: {', '.join(PIPELINE_MODULES)})")
@@ -117,6 +112,31 @@ def _pipeline_class(name:str):
 # where `MultidiffPipeline.from_pretrained` looks
 PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline',
                     'multidiff.audio.pipeline', 'multidiff.video.pipeline', 'multidiff.molecules.pipeline']
+
+# %% ../../nbs/core/15_pipeline.ipynb #a0c1e031
+def save_pretrained(self:MultidiffPipeline, save_directory, # replaced atomically if it exists
+                    **kwargs): # diffusers' `save_pretrained` options
+    "Write diffusers' layout (`model_index.json`, a folder per component, safetensors), atomically."
+    kwargs.setdefault('safe_serialization', True)
+    path = Path(save_directory).resolve()
+    if path.is_dir() and any(path.iterdir()) and not (path / 'model_index.json').exists():
+        raise FileExistsError(f"{path} exists and is not a pipeline folder: saving replaces the whole "
+                              "folder, so pick a new or empty one")
+    def write(tmp):
+        DiffusionPipeline.save_pretrained(self, tmp, **kwargs)
+        _readable(tmp)
+    return replace_dir(path, write)
+
+def _setattr(self:MultidiffPipeline, name, value):
+    # diffusers users swap solvers with `pipe.scheduler = DDIMScheduler.from_config(...)`; here that would
+    # silently drop the trained noise schedule (the config is multidiff's): refused, with the way to do it
+    if name == 'scheduler' and not isinstance(value, (StateScheduler, type(None))):
+        raise TypeError(f"pipe.scheduler must be a multidiff StateScheduler, got {type(value).__name__}: "
+                        "swap the solver with pipe(..., sampler='ddim') or "
+                        "pipe.scheduler = pipe.scheduler.with_sampler('ddim')")
+    DiffusionPipeline.__setattr__(self, name, value)
+
+MultidiffPipeline.save_pretrained, MultidiffPipeline.__setattr__ = save_pretrained, _setattr
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e011
 def progress_for(self:MultidiffPipeline,
@@ -172,6 +192,10 @@ class StatePipeline(MultidiffPipeline):
                  # training settings, kept for `to_model`
                  cond_dropout:float=0.0, high_noise_fraction:float=0.0):
         super().__init__()
+        if not hasattr(denoiser, 'save_pretrained'):
+            raise TypeError(f"The denoiser ({type(denoiser).__name__}) must be a diffusers ModelMixin + "
+                            "ConfigMixin to be saved and loaded: wrap a diffusers model in DiffusersDenoiser "
+                            "or subclass both")
         self.register_modules(denoiser=denoiser, scheduler=scheduler)
         self.register_to_config(null_cond=null_cond, cond_dropout=cond_dropout,
                                 high_noise_fraction=high_noise_fraction)
@@ -204,6 +228,7 @@ def _state_call(self:StatePipeline, shape, # the state's shape, batch first
                cond=cond, null_cond=None if null is None else torch.as_tensor(null),
                guidance_scale=guidance_scale, progress=self.progress_for(),
                callback=self.step_callback(callback_on_step_end), **sample_kwargs)
+    x = state_map(lambda v: v.clone(), x)  # ordinary tensors, not the loop's inference tensors
     if output_type == 'np':
         x = x.cpu().numpy() if isinstance(x, Tensor) else {k: v.cpu().numpy() for k, v in x.items()}
     return StateOutput(states=x) if return_dict else (x,)

@@ -123,8 +123,9 @@ def _digits_call(self:DigitsPipeline, labels, # class ids 0-9 (one per image), o
         raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
     null = self.config.null_class
     cond = torch.full((num_images,), null) if labels is None else torch.as_tensor(labels).long().reshape(-1)
-    if ((cond < 0) | (cond > null)).any():
+    if labels is not None and ((cond < 0) | (cond >= null)).any():
         raise ValueError(f"labels must be class ids in 0..{null - 1}, got {cond.tolist()}")
+    cond = cond.to(self.device)  # the class embedding's device
     sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
     x = sample(DiffusersDenoiser(self.unet), sched, (len(cond), 1, 8, 8), num_steps=num_inference_steps,
                generator=generator, seed=seed, cond=cond, null_cond=torch.tensor([null]),

@@ -16,7 +16,7 @@ from diffusers import ImagePipelineOutput
 from ..core.checkpoint import write_json
 from ..core.pipeline import MultidiffPipeline
 from ..core.sampling import as_state_scheduler, sample
-from .io import Picture, _as_picture, bicubic_resize, degrade, picture_to_pil, read_image
+from .io import Picture, pil_to_picture, bicubic_resize, degrade, picture_to_pil, read_image
 from .io import write_image
 from .sr import ResidualCodec, SRDenoiser, SRDiffusion, sr_condition
 
@@ -129,7 +129,7 @@ def _as_batch(image) -> tuple: # -> (LR batch [B, 3, h, w], the input `Picture`s
         if bad or not items:
             raise TypeError(f"image must be a tensor, a PIL image, a Picture or a list of them, "
                             f"got {bad or 'an empty list'}")
-        pics = [p if isinstance(p, Picture) else _as_picture(p) for p in items]
+        pics = [p if isinstance(p, Picture) else pil_to_picture(p) for p in items]
         sizes = sorted({p.size for p in pics})
         if len(sizes) > 1:
             raise ValueError(f"The images differ in size ({sizes}): upscale them in separate calls")

@@ -215,7 +215,8 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
         x = sample(denoiser, sched, shape, num_steps=num_inference_steps, noise_known=not masked, **kw)
     if masked: x = drop_mask_token(x)
     x = {k: x[k] for k in ('X', 'E', 'node_mask')}
-    if output_type == 'graph': out = MoleculePipelineOutput(graphs=x)
+    if output_type == 'graph':  # cloned: ordinary tensors, not the loop's inference tensors
+        out = MoleculePipelineOutput(graphs={k: v.clone() for k, v in x.items()})
     else: out = MoleculePipelineOutput(smiles=self.codec.decode(x))
     return out if return_dict else out.to_tuple()
 

@@ -9,7 +9,7 @@ __all__ = ['MASK_PROBS', 'CODEC_RANGE', 'DEFAULT_CHANNELS', 'SpaceTimeBlock', 'p
            'precondition_video', 'ContextGuidance', 'train_video']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
-import math
+import copy, math
 from typing import Optional
 import numpy as np
 import torch
@@ -470,7 +470,7 @@ def train_video(
     if first.shape[1] != first.shape[2]:
         raise ValueError(f"Frames must be square, got {tuple(first.shape[1:3])}")
     if start is not None:
-        start = _as_model(start)
+        start = copy.deepcopy(_as_model(start))  # a copy: the caller's pipeline keeps its weights
         if model_kw: raise ValueError(f"start= fixes the architecture; drop {sorted(model_kw)}")
         if (start.frames, start.size) != tuple(first.shape[:2]):
             raise ValueError(f"start= takes {start.frames} frames of {start.size}x{start.size}, "

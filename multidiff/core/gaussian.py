@@ -107,7 +107,15 @@ def _set_timesteps(self:GaussianScheduler, num_inference_steps:int, device=None)
     if not 1 <= num_inference_steps <= self.num_train_timesteps:
         raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], "
                          f"got {num_inference_steps}")
-    self.inner.set_timesteps(num_inference_steps, device=device)
+    spacing = self.inner.config.get('timestep_spacing')
+    if spacing == 'linspace' and num_inference_steps == self.num_train_timesteps:
+        # multistep solvers round linspace(0, T-1, n+1): at n = T two steps share a timestep, their
+        # log-SNR gap h is 0 and DPM-Solver++/UniPC/DEIS divide by it (NaN); 'trailing' gives the same
+        # full grid T-1..0 without the duplicate
+        self.inner.register_to_config(timestep_spacing='trailing')
+        try: self.inner.set_timesteps(num_inference_steps, device=device)
+        finally: self.inner.register_to_config(timestep_spacing=spacing)
+    else: self.inner.set_timesteps(num_inference_steps, device=device)
     self._ready = True
 
 def _set_begin_index(self:GaussianScheduler, begin_index:int=0):

@@ -8,7 +8,7 @@ __all__ = ['TrainConfig', 'BatchStream', 'sample_generators', 'TrainingDiverged'
            'load_checkpoint_weights', 'domain_config', 'train_in_folder']
 
 # %% ../../nbs/core/12_trainer.ipynb #3a28c95d
-import csv, inspect, json, math, os, random, signal, threading, time, warnings
+import csv, inspect, json, logging, math, os, random, signal, threading, time, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
@@ -306,8 +306,10 @@ def fit(self:Trainer, resume=False, until:Optional[int]=None) -> 'Trainer':
     if self.step % cfg.ckpt_every: self.save_checkpoint()
     if self.step < cfg.steps:  # stopped early: the checkpoint above is where a resume starts
         if self._interrupted and self.acc.is_main_process:
-            print(f"Interrupted at step {self.step}: checkpoint saved in {self.ckpts.latest()}; "
-                  "resume with resume=True (CLI: --resume)")
+            # a log record, not a print: notebooks show it; the CLI prints its own last line instead
+            logging.getLogger(__name__).warning(
+                f"Interrupted at step {self.step}: checkpoint saved in {self.ckpts.latest()}; "
+                "resume with resume=True (CLI: --resume)")
         return self
     self.run_callbacks(); self.save_final()
     return self

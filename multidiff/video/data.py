@@ -33,8 +33,14 @@ def read_idx(path) -> np.ndarray:
 def mnist_digits(root) -> tuple: # a folder with t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz)
     "(images uint8 [N, 28, 28], labels [N]) of the MNIST test set in `root`."
     root = Path(root)
-    find = lambda stem: next((p for p in (root / f'{stem}.gz', root / stem) if p.exists()),
-                             root / f'{stem}.gz')
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is not a folder: give the folder holding MNIST's "
+                                "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz")
+    def find(stem):
+        p = next((p for p in (root / f'{stem}.gz', root / stem) if p.exists()), None)
+        if p is None:
+            raise FileNotFoundError(f"{root} has no {stem}.gz (or {stem}): put MNIST's idx files there")
+        return p
     return read_idx(find('t10k-images-idx3-ubyte')), read_idx(find('t10k-labels-idx1-ubyte'))
 
 def sklearn_digits(size:int=14) -> tuple: # the side length to resize to
@@ -140,7 +146,13 @@ def write_mp4(clip, path, fps:float=8.0, scale:int=1) -> Path: # clip uint8 [T, 
 def read_clip(path, gray:bool=True,
               # a GIF, an MP4 (or other video ffmpeg reads), an .npy, or a folder of frame images
              ) -> np.ndarray:
-    "A user's clip as uint8 [T, H, W] (gray) or [T, H, W, 3]."
+    "A user's clip as uint8 [T, H, W] (gray) or [T, H, W, 3], with at least one frame."
+    a = _read_frames(Path(path), gray)
+    if not (a.ndim in (3, 4) and min(a.shape[:3]) >= 1):
+        raise ValueError(f"{path} holds no frames (shape {a.shape}); give a clip with at least one frame")
+    return a
+
+def _read_frames(path:Path, gray:bool) -> np.ndarray:
     from PIL import Image
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
@@ -153,7 +165,10 @@ def read_clip(path, gray:bool=True,
             raise ValueError(f"The frames in {path} differ in size: {sorted({f.shape for f in frames})[:3]}")
         return np.stack(frames)
     if path.suffix.lower() == '.npy':
-        a = np.load(path, allow_pickle=False)
+        try: a = np.load(path, allow_pickle=False)
+        except (OSError, EOFError, ValueError) as e:
+            raise ValueError(f"{path} is not a readable .npy ({type(e).__name__}); "
+                             "save clips with numpy.save") from None
         if a.dtype != np.uint8 or a.ndim not in (3, 4):
             raise ValueError(f"{path} must hold uint8 [T, H, W] or [T, H, W, C], got {a.dtype} {a.shape}")
         return a

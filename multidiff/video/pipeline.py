@@ -199,6 +199,8 @@ def _call(
     steps = num_inference_steps or DEFAULT_STEPS['predict' if predict else 'generate']
     scale = guidance_scale if guidance_scale is not None else PREDICT_GUIDANCE if predict else 1.0
     opts, seed = self._options(steps, scale, generator, seed, sampler, callback_on_step_end, output_type)
+    if num_frames is not None and num_frames < 1:
+        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
     W, T = self.config.frames, num_frames or self.config.frames
     if predict: clips = self._context(context, num_videos, T)
     else:

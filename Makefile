@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## Main job: train and sample the core's worked example, write images and metrics.json to $(OUT)
 run: install
-	$(BIN)/multidiff demo --out $(OUT)
+	$(BIN)/multidiff demo --out $(OUT) --overwrite
 
 ## Every check: notebooks and library in sync, no orphan module, library style limits, notebook tests, pytest
 test: install-dev check-modules check-style check-sync nbtest pytest

@@ -430,6 +430,11 @@ def _train_audio_args(p):
     p.add_argument('--channels', default='64,128,128', help='UNet widths per level, comma-separated')
     p.add_argument('--fold', type=COUNT, default=4,
                    help='space-to-depth fold of the mel image (fewer pixels for the UNet)')
+    p.add_argument('--sample-rate', type=number(int, 1000), default=None,
+                   help='clips are resampled to this rate in Hz (default 8000)')
+    p.add_argument('--seconds', type=number(float, 0, 60, above=True), default=None,
+                   help="the clip window in seconds (default 1.008); "
+                        "rounded up to what the UNet's levels need")
 
 def _train_audio(a):
     cfg = train_options(a)
@@ -440,9 +445,13 @@ def _train_audio(a):
     model, trainer = train_audio(a.data or speech_sample_path(), a.out, steps=cfg.pop('steps', 2000),
                                  batch_size=cfg.pop('batch_size', 32), lr=cfg.pop('lr', 5e-4), seed=a.seed,
                                  resume=a.resume, progress=not a.no_progress, config=cfg,
-                                 channels=channels, fold=a.fold)
-    return _trained(a, trainer, f"EMA pipeline in {a.out}/final")
+                                 channels=channels, fold=a.fold, sample_rate=a.sample_rate, seconds=a.seconds)
+    c, names = model.codec, model.label_names or [str(i) for i in range(model.num_classes)]
+    shown = ', '.join(names[:6]) + (', ...' if len(names) > 6 else '')
+    return _trained(a, trainer, f"{len(names)} labels ({shown}), {c.seconds:.3f} s at {c.sample_rate} Hz; "
+                                f"EMA pipeline in {a.out}/final")
 
+# %% ../nbs/cli.ipynb #e1a00010
 def _sample_clips_args(p, modality:str, out_help:str, shipped:str, seed_help:str, # the options of every
                        # `sample` command that writes clips to a folder
                        steps:int|None=25, steps_help:str='sampling steps'):
@@ -568,9 +577,9 @@ TRAIN = {'digits': ("the worked example: class-conditional 8x8 digits "
                        "default: data/qm9_sample.csv)", _train_molecules_args, _train_molecules),
          'sr': ("image super-resolution (--data: folders of photos, comma-separated; default: data/photos)",
                 _train_sr_args, _train_sr),
-         'audio': ("class-conditional audio clips as mel spectrograms "
-                   "(--data: a folder with manifest.csv or {label}_*.wav "
-                   "files; default: data/speech_digits)", _train_audio_args, _train_audio),
+         'audio': ("class-conditional audio clips as mel spectrograms (--data: a folder of {label}_*.wav "
+                   "files, of sub-folders named by label, or with a manifest.csv of path,label; "
+                   "default: data/speech_digits)", _train_audio_args, _train_audio),
          'video': ("Moving MNIST clips by masked space-time diffusion "
                    "(--data: a folder with MNIST idx files; "
                    "default: scikit-learn's digits)", _train_video_args, _train_video)}

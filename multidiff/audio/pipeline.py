@@ -6,7 +6,7 @@
 __all__ = ['AudioPipelineOutput', 'AudioPipeline', 'check_labels', 'inpaint', 'demo']
 
 # %% ../../nbs/audio/03_pipeline.ipynb #e4cd61bf
-import time
+import re, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
@@ -18,7 +18,7 @@ from ..core.pipeline import MultidiffPipeline
 from ..core.sampling import sample, as_state_scheduler
 from ..core.checkpoint import write_json
 from .codec import MelCodec, fit_length
-from .model import AudioDiffusion, write_wav, mel_strip
+from .model import AudioDiffusion, write_wav, mel_strip, check_label_names
 
 # %% ../../nbs/audio/03_pipeline.ipynb #ee51969a
 @dataclass
@@ -33,46 +33,65 @@ class AudioPipeline(MultidiffPipeline):
                  scheduler,
                  codec_config:Optional[dict]=None, # `MelCodec` options (default: the 8 kHz speech codec)
                  num_classes:int=10, # labels 0..num_classes-1; label `num_classes` is the null label
-                 cond_dropout:float=0.1): # the training setting, kept for `to_model`
+                 cond_dropout:float=0.1, # the training setting, kept for `to_model`
+                 label_names:Optional[list]=None): # the name of each class (None: '0'..'K-1')
         super().__init__()
         self.register_modules(denoiser=denoiser, scheduler=as_state_scheduler(scheduler))
         self.codec = MelCodec(**(codec_config or {}))
         self.register_to_config(codec_config=self.codec.config, num_classes=num_classes,
-                                cond_dropout=cond_dropout)
+                                cond_dropout=cond_dropout,
+                                label_names=check_label_names(label_names, num_classes))
+
+    @property
+    def label_names(self) -> list:
+        "The class names: the trained ones, or '0'..'K-1' for a model that stored none (the shipped digits)."
+        return list(self.config.label_names or [str(i) for i in range(self.config.num_classes)])
 
     def to_model(self) -> AudioDiffusion:
         "The training module (`AudioDiffusion`), sharing this pipeline's weights."
         c = self.config
-        return AudioDiffusion(self.denoiser, self.scheduler, self.codec, c.num_classes, c.cond_dropout)
+        return AudioDiffusion(self.denoiser, self.scheduler, self.codec, c.num_classes, c.cond_dropout,
+                              c.label_names)
 
 # %% ../../nbs/audio/03_pipeline.ipynb #ab80afc7
-def check_labels(self:AudioPipeline, labels, # an int, a sequence (one per clip) or None (unconditional)
+def _listing(names:list, most:int=20) -> str:
+    return ', '.join(map(repr, names[:most])) + (f', ... ({len(names)} in all)' if len(names) > most else '')
+
+def check_labels(self:AudioPipeline,
+                 labels, # a name or an int, a sequence of them (one per clip), or None (unconditional)
                  n:int) -> Tensor: # -> [n] class ids
-    "Class ids for `n` clips, checked against the model's classes."
-    k = self.config.num_classes
+    "Class ids for `n` clips: names are looked up in `label_names`, ints are indices; both are checked."
+    k, names = self.config.num_classes, self.label_names
     if labels is None: return torch.full((n,), k)
-    labels = torch.as_tensor(labels).long().reshape(-1)
+    index, ids = {name: i for i, name in enumerate(names)}, []
+    for x in ([labels] if isinstance(labels, str) or np.ndim(labels) == 0 else labels):
+        if isinstance(x, str) and x not in index:
+            raise ValueError(f"Unknown label {x!r}: this model's labels are {_listing(names)} "
+                             f"(or their indices 0..{k - 1})")
+        ids.append(index[x] if isinstance(x, str) else int(x))
+    labels = torch.tensor(ids, dtype=torch.long)
     if len(labels) == 1: labels = labels.expand(n)
     if len(labels) != n:
         raise ValueError(f"Got {len(labels)} labels for {n} clips: give one, or one per clip")
     bad = labels[(labels < 0) | (labels >= k)]
     if len(bad):
-        raise ValueError(f"Label {int(bad[0])} is outside this model's 0..{k - 1} "
-                         "(None: unconditional clips)")
+        raise ValueError(f"Label {int(bad[0])} is outside this model's 0..{k - 1}: give an index or one of "
+                         f"its labels {_listing(names)} (None: unconditional clips)")
     return labels
 
 AudioPipeline.check_labels = check_labels
 
 # %% ../../nbs/audio/03_pipeline.ipynb #1757d684
 def _clip_count(labels, num_waveforms:int) -> int:
-    "A list of labels sets the number of clips; an int or None takes `num_waveforms`."
-    n = len(labels) if labels is not None and torch.as_tensor(labels).ndim else num_waveforms
+    "A list of labels sets the number of clips; one label (a name or an int) or None takes `num_waveforms`."
+    one = labels is None or isinstance(labels, str) or np.ndim(labels) == 0
+    n = num_waveforms if one else len(labels)
     if n < 1: raise ValueError(f"num_waveforms must be >= 1, got {n}")
     return n
 
 @torch.no_grad()
 def _audio_call(self:AudioPipeline,
-                labels=None, # an int (every clip), a list of ints (one clip each) or None (unconditional)
+                labels=None, # a name or int (every clip), a list (one clip each), None (unconditional)
                 num_waveforms:int=1, # how many clips, unless `labels` is a list
                 num_inference_steps:int=25,
                 guidance_scale:float=2.0, # classifier-free guidance of labelled clips (1: none)
@@ -127,7 +146,8 @@ def _crossfade(c:MelCodec, start:float, end:float, fade:float) -> Tensor: # -> [
 def inpaint(self:AudioPipeline, audio, # a waveform [samples] at the codec's rate (fitted to its window)
             start:float,
             end:Optional[float], # seconds: the span to generate (end None or past the clip: continue)
-            label:Optional[int]=None, num_inference_steps:int=50, guidance_scale:float=2.0,
+            label:Union[int, str, None]=None, # a name or an index (None: unconditional)
+            num_inference_steps:int=50, guidance_scale:float=2.0,
             generator=None, seed:Optional[int]=None, # as in `__call__`
             sampler:str='ddim', resample:int=2, # RePaint resampling (ddpm/ddim only)
             fade:float=0.01, # cross-fade in seconds
@@ -154,10 +174,16 @@ def inpaint(self:AudioPipeline, audio, # a waveform [samples] at the codec's rat
 AudioPipeline.inpaint = inpaint
 
 # %% ../../nbs/audio/03_pipeline.ipynb #4559d631
+def _file_stems(self:AudioPipeline) -> list:
+    "A file-name stem per class: digit_{d} for a model without names, else label_{name} made file-safe."
+    if self.config.label_names is None: return [f'digit_{d}' for d in range(self.config.num_classes)]
+    stems = ['label_' + re.sub(r'[^\w.-]+', '_', name) for name in self.label_names]
+    return stems if len(set(stems)) == len(stems) else [f'{s}_{i}' for i, s in enumerate(stems)]
+
 def demo(self:AudioPipeline, out_dir='runs/demo/audio', num_inference_steps:int=25, seed:int=0,
          guidance_scale:float=2.0) -> dict:
-    ("One clip per label (digits 0-9): write digit_{d}.wav, spectrograms.png and metrics.json; "
-     "return the metrics.")
+    ("One clip per label: write digit_{d}.wav (label_{name}.wav for a model with label names), "
+     "spectrograms.png and metrics.json; return the metrics.")
     import matplotlib.pyplot as plt
     out, c = Path(out_dir), self.codec
     out.mkdir(parents=True, exist_ok=True)
@@ -166,12 +192,13 @@ def demo(self:AudioPipeline, out_dir='runs/demo/audio', num_inference_steps:int=
     mels = self(labels, num_inference_steps=num_inference_steps, seed=seed, guidance_scale=guidance_scale,
                 output_type='mel').mels.cpu()
     t1 = time.perf_counter(); waves = c.decode(mels); t2 = time.perf_counter()
-    files = [write_wav(out / f'digit_{d}.wav', w, c.sample_rate).name for d, w in zip(labels, waves)]
+    files = [write_wav(out / f'{s}.wav', w, c.sample_rate).name for s, w in zip(_file_stems(self), waves)]
     plt.imsave(out / 'spectrograms.png', mel_strip(mels), cmap='magma')
     audio_s = len(labels) * c.seconds
-    m = {'files': files, 'labels': labels, 'num_steps': num_inference_steps, 'guidance_scale': guidance_scale,
-         'seed': seed, 'generate_seconds': round(t1 - t0, 2), 'inversion_seconds': round(t2 - t1, 2),
-         'audio_seconds': round(audio_s, 3), 'real_time_factor': round((t2 - t0) / audio_s, 3)}
+    m = {'files': files, 'labels': labels, 'label_names': self.label_names, 'num_steps': num_inference_steps,
+         'guidance_scale': guidance_scale, 'seed': seed, 'generate_seconds': round(t1 - t0, 2),
+         'inversion_seconds': round(t2 - t1, 2), 'audio_seconds': round(audio_s, 3),
+         'real_time_factor': round((t2 - t0) / audio_s, 3)}
     write_json(out / 'metrics.json', m)
     return m
 

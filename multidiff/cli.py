@@ -267,8 +267,12 @@ def _train_molecules_args(p):
     _train_common(p)
     p.add_argument('--split', default=None, help="keep rows whose 'split' column equals this (e.g. train)")
     p.add_argument('--property', action='append', default=[],
-                   help='a numeric column of --data to condition on (QM9: mu, alpha, homo, lumo, gap, cv); '
-                        'repeat for several')
+                   help='a numeric column of --data to condition on, any case '
+                        '(QM9: mu, alpha, homo, lumo, gap, cv); repeat for several')
+    p.add_argument('--max-atoms', type=COUNT, default=None,
+                   help='leave out molecules with more heavy atoms (the model is sized to the largest kept)')
+    p.add_argument('--elements', default=None,
+                   help='keep only molecules made of these elements, comma-separated, e.g. C,N,O,F,S,Cl')
     p.add_argument('--layers', type=COUNT, default=8, help='graph-transformer layers')
     p.add_argument('--dx', type=COUNT, default=128, help='atom feature width')
     p.add_argument('--de', type=COUNT, default=32, help='bond feature width')
@@ -286,7 +290,8 @@ _FEATURES = ('cycles', 'spectral')
 
 def _train_molecules(a):
     cfg = train_options(a)
-    if a.data: input_path(a.data, '--data', hint="give a CSV with a 'smiles' column or a SMILES file")
+    if a.data: input_path(a.data, '--data', hint="give a CSV with a 'smiles' column, or SMILES with an "
+                          "optional ID column, whitespace-, tab- or comma-separated, header optional")
     feats = () if a.features == 'none' else tuple(f for f in a.features.split(',') if f)
     if set(feats) - set(_FEATURES):
         raise CLIError(f"--features {a.features!r} names {sorted(set(feats) - set(_FEATURES))}",
@@ -298,8 +303,10 @@ def _train_molecules(a):
         a.data or sample_data_path(), a.out, steps=cfg.pop('steps', 2000),
         batch_size=cfg.pop('batch_size', 256), lr=cfg.pop('lr', 1e-3), seed=a.seed,
         properties=tuple(a.property), split=a.split, resume=a.resume,
-        progress=not a.no_progress, config=cfg, transition=a.transition, init=a.init, **arch)
-    return _trained(a, trainer, f"{len(skipped)} input lines skipped; weights (EMA) in {a.out}/final")
+        progress=not a.no_progress, config=cfg, transition=a.transition, init=a.init,
+        max_atoms=a.max_atoms, elements=a.elements, **arch)
+    return _trained(a, trainer, f"{len(skipped)} input lines skipped or left out by the filters "
+                                f"(data report in {a.out}/data_report.json); weights (EMA) in {a.out}/final")
 
 # %% ../nbs/cli.ipynb #cce215b1
 def _sample_molecules_args(p):
@@ -407,19 +414,22 @@ def _upscale_args(p):
                         'more draw sharper but invented detail')
     p.add_argument('--seed', type=SEED, default=0, help='same seed, same output')
     p.add_argument('--tile', type=number(int, 32), default=512,
-                   help='tile size in output pixels (bounds memory)')
+                   help="tile size in output pixels (bounds the network's memory; "
+                        "full-size buffers add ~110 bytes per output pixel)")
     p.add_argument('--noise-level', type=number(float, 0, 0.1), default=0.0,
                    help='conditioning noise for noisy or compressed inputs (0-0.1)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing output file')
     p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
 
-_IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp')
+_IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff', '.bmp', '.webp', '.gif')
 
 def _upscale(a):
     input_path(a.input, 'input', hint='give an image file: PNG, JPEG, TIFF, ...')
     output_file(a.output, 'output', _IMAGE_SUFFIXES, a.overwrite)
     pipe = _pipeline('multidiff.image.sr_pipeline', 'SuperResolutionPipeline', a.checkpoint, a.no_progress,
                      a.steps)
+    plan = pipe.upscale_plan(a.input, scale=a.scale, tile=a.tile, num_inference_steps=a.steps)
+    print(f"multidiff upscale: {plan}", flush=True)  # size, tiles x steps and memory, before any compute
     out = pipe.upscale_file(a.input, a.output, scale=a.scale, num_inference_steps=a.steps, seed=a.seed,
                             tile=a.tile, noise_level=a.noise_level)
     print(f"multidiff upscale: wrote {a.output} ({out.size[1]}x{out.size[0]}, x{pipe.scale})")

@@ -1,4 +1,5 @@
 """Molecules end to end: the CLI's output contract, the shipped pipeline's quality, guidance and scaffolds, and bad input."""
+import json
 import numpy as np
 import pytest
 from rdkit import Chem
@@ -55,7 +56,8 @@ def test_scaffold_is_kept(tmp_path):
 
 
 @pytest.mark.parametrize('content,message', [
-    ('', 'holds no molecules'),                                       # empty file
+    ('', 'data.csv is empty'),                                        # empty file, refused before any work
+    ('smiles\n', 'holds no molecules'),                               # a header and nothing else
     ('smiles\nC1CC\nnot a molecule\n', 'None of the 2 SMILES could be parsed'),  # every line unparsable
 ])
 def test_train_cli_refuses_bad_files(tmp_path, capsys, content, message):
@@ -89,10 +91,10 @@ def test_sample_cli_bad_input(tmp_path, capsys, extra, message):
 def test_sample_cli_bad_checkpoint_and_values(tmp_path, capsys):
     assert main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--checkpoint', str(tmp_path)]) == 2
     assert 'has no model_index.json' in capsys.readouterr().err
-    with pytest.raises(SystemExit, match='NAME=VALUE'):
-        main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--property', 'mu=high'])
-    with pytest.raises(SystemExit, match='--n must be >= 1'):
-        main(['sample', 'molecules', '--n', '0', '--out', str(tmp_path / 'x.smi')])
+    assert main(['sample', 'molecules', '--n', '2', '--out', str(tmp_path / 'x.smi'), '--property', 'mu=high']) == 2
+    assert 'NAME=VALUE' in capsys.readouterr().err
+    assert main(['sample', 'molecules', '--n', '0', '--out', str(tmp_path / 'x.smi')]) == 2
+    assert "--n: got '0' (give a whole number >= 1)" in capsys.readouterr().err
 
 
 def test_load_qm9pack_reads_smiles_and_properties():
@@ -114,3 +116,27 @@ def test_cli_trains_and_samples_a_marginal_model(tmp_path):
     out = tmp_path / 'm.smi'
     assert main(['sample', 'molecules', '--checkpoint', str(tmp_path / 'run' / 'final'), '--n', '3', '--steps', '4', '--out', str(out), '--no-progress']) == 0
     assert len(_lines(out)) == 3
+
+
+def test_cli_trains_on_any_numeric_column_with_filters(tmp_path, capsys):
+    # a drug-discovery style file: an ID first, a non-QM9 property (TPSA), a salt and a large molecule to filter out
+    from rdkit.Chem import Descriptors
+    rows = ['CCO', 'CCN', 'OCC=O', 'C1CC1', 'CC#N', 'COC', 'CC(=O)O', 'NCC(=O)O', '[Na+].[Cl-]', 'CCCCCCCCCCCCCCCCCCCC']
+    f = tmp_path / 'mine.csv'
+    f.write_text('id,smiles,TPSA\n' + ''.join(f'm{i},{s},{Descriptors.TPSA(Chem.MolFromSmiles(s)):.2f}\n'
+                                               for i, s in enumerate(rows)))
+    assert main(['train', 'molecules', '--data', str(f), '--property', 'tpsa', '--max-atoms', '9', '--elements', 'C,N,O',
+                 '--out', str(tmp_path / 'run'), '--steps', '2', '--batch-size', '4', '--layers', '1', '--dx', '16',
+                 '--de', '8', '--no-progress']) == 0
+    assert '2 input lines skipped or left out by the filters' in capsys.readouterr().out  # the salt and the C20 chain
+    report = json.loads((tmp_path / 'run' / 'data_report.json').read_text())
+    assert (report['molecules'], report['kept'], report['heavy_atoms']['max']) == (10, 8, 5)  # sizes of what is kept
+    pipe = MoleculePipeline.from_pretrained(tmp_path / 'run' / 'final')
+    assert pipe.vocab['max_atoms'] == 5 and set(pipe.vocab['atoms']) <= {'C', 'N', 'O'}  # sized to what was kept
+    out = tmp_path / 'polar.smi'
+    assert main(['sample', 'molecules', '--checkpoint', str(tmp_path / 'run' / 'final'), '--property', 'TPSA=40', '--n', '3',
+                 '--steps', '4', '--out', str(out), '--no-progress']) == 0
+    assert len(_lines(out)) == 3
+    assert main(['sample', 'molecules', '--checkpoint', str(tmp_path / 'run' / 'final'), '--property', 'mu=1', '--n', '3',
+                 '--out', str(tmp_path / 'x.smi')]) == 2
+    assert "conditioned on ['tpsa']" in capsys.readouterr().err.lower()

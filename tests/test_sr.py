@@ -39,7 +39,7 @@ def test_upscale_cli_keeps_the_image_form(tmp_path):
         assert main(['upscale', str(tmp_path / f'{mode[0]}.png'), str(tmp_path / f'{mode[0]}_x4.png'), '--steps', '2']) == 0
         out = Image.open(tmp_path / f'{mode[0]}_x4.png')
         assert out.size == (40, 48)
-        assert out.mode[0] == {'L': 'L', 'RGBA': 'R', 'P': 'R', 'I;16': 'I'}[mode]
+        assert out.mode[0] == {'L': 'L', 'RGBA': 'R', 'P': 'P', 'I;16': 'I'}[mode]  # palette comes back on its palette
     alpha = np.asarray(Image.open(tmp_path / 'R_x4.png'))[..., 3].astype(float)
     assert alpha[:, :4].mean() < alpha[:, -4:].mean() - 100  # the alpha ramp survives (bicubically upscaled)
 
@@ -49,7 +49,7 @@ def test_upscale_bad_input(tmp_path, photo, capsys):
     (tmp_path / 'empty.png').write_bytes(b'')
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(tmp_path / 'full.jpg')
     full = (tmp_path / 'full.jpg').read_bytes(); (tmp_path / 'cut.jpg').write_bytes(full[:len(full) // 2])
-    cases = {'text.png': 'not an image', 'empty.png': 'empty', 'cut.jpg': 'truncated', 'missing.png': 'no such image'}
+    cases = {'text.png': 'not an image', 'empty.png': 'empty', 'cut.jpg': 'truncated', 'missing.png': 'does not exist'}
     for name, msg in cases.items():
         assert main(['upscale', str(tmp_path / name), str(tmp_path / 'o.png')]) == 2
         assert msg in capsys.readouterr().err

@@ -148,9 +148,17 @@ def _check_step_kwargs(sched, step_kwargs:dict):
         if bad: raise TypeError(f"Unknown sampling option(s) {bad}: "
                                 f"{type(inner).__name__}.step takes {', '.join(takes)}")
 
-def _validate(sched, shape, init, strength, guidance_scale, null_cond, resample):
+# %% ../../nbs/core/08_sampling.ipynb #35331ecb
+def _validate(sched, shape, init, strength, guidance_scale, null_cond, resample, num_steps, batch_size):
+    "Refuse arguments that would fail late or silently do something else, before any network call."
     if shape is None and init is None:
         raise ValueError("Give `shape` (the state's shape, batch first) or `init` (a state to start from)")
+    if not (num_steps >= 1 and float(num_steps).is_integer()):
+        raise ValueError(f"num_steps must be a whole number >= 1 (num_inference_steps in a pipeline), "
+                         f"got {num_steps}")
+    if not guidance_scale >= 0:  # also NaN
+        raise ValueError(f"guidance_scale must be >= 0 (1: no guidance, 0: unconditional), "
+                         f"got {guidance_scale}")
     if guidance_scale != 1.0 and null_cond is None:
         raise ValueError(f"guidance_scale={guidance_scale} needs `null_cond`, "
                          "the condition that means 'no condition' (e.g. a null class id); "
@@ -162,6 +170,20 @@ def _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
     if resample > 1 and not sched.supports_resampling:
         raise ValueError("resample > 1 needs a stateless first-order sampler (ddpm, ddim, categorical); "
                          "multistep and σ-space samplers keep a history that repeating a step would corrupt")
+    if batch_size is not None and not batch_size >= 1:
+        raise ValueError(f"batch_size must be >= 1 (samples per chunk) or None (one chunk), got {batch_size}")
+
+def _agreed_shape(shape, init:State):
+    "The state's shape when starting from `init`: init's own, which a given `shape` must agree with."
+    have = tuple(init.shape) if isinstance(init, Tensor) else {k: tuple(v.shape) for k, v in init.items()}
+    if shape is None: return have
+    want = {k: tuple(v) for k, v in shape.items()} if isinstance(shape, dict) else tuple(shape)
+    # a dict `init` may hold carried entries (a node mask) that `shape` leaves out
+    both_dicts = isinstance(want, dict) and isinstance(have, dict)
+    same = all(have.get(k) == v for k, v in want.items()) if both_dicts else want == have
+    if not same: raise ValueError(f"shape {want} disagrees with init's shape {have}: "
+                                  "drop `shape` (it is taken from `init`) or make them agree")
+    return shape
 
 # %% ../../nbs/core/08_sampling.ipynb #5e1f0c02
 @contextmanager
@@ -179,7 +201,8 @@ def eval_mode(denoiser):
 @torch.inference_mode()
 def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `DiffusersDenoiser`
            scheduler, # a `StateScheduler`, a multidiff `Scheduler` or a diffusers scheduler
-           shape=None, # the state's shape, batch first (a dict of shapes for a structured state)
+           # the state's shape, batch first (a dict of shapes for a structured state); with `init`, init's
+           shape=None,
            num_steps:int=50, # sampling steps
            generator=None, # one torch.Generator (shared stream) or a list, one per sample
            # alternative to `generator`: sample i uses seed + i, whatever the chunking
@@ -209,13 +232,12 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
     if device is None:
         device = (next((p.device for p in denoiser.parameters()), None)
                   if isinstance(denoiser, torch.nn.Module) else None)
-    _validate(sched, shape, init, strength, guidance_scale, null_cond, resample)
+    _validate(sched, shape, init, strength, guidance_scale, null_cond, resample, num_steps, batch_size)
     _check_step_kwargs(sched, step_kwargs)
+    if init is not None: shape = _agreed_shape(shape, init)
     if check and init is not None: check_finite(init, "the starting state (check `init`)")
-    if init is not None and shape is None:
-        shape = (state_map(lambda v: tuple(v.shape), init) if isinstance(init, Tensor)
-                 else {k: tuple(v.shape) for k, v in init.items()})
     n = shape_batch_size(shape)
+    if n < 1: raise ValueError(f"The batch is empty (shape {shape}): ask for at least one sample")
     check_known(known, known_mask, meta_state(shape))  # fail before any work if the mask does not fit
     if seed is not None and generator is not None: raise ValueError("Give `generator` or `seed`, not both")
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]

@@ -63,14 +63,17 @@ class FCDReference:
 def molecule_metrics(generated:Sequence[str], # one line per generated graph: SMILES or 'INVALID'
                      train:Optional[set]=None, # canonical training SMILES, for novelty
                      fcd_reference:Optional[FCDReference]=None) -> dict: # test-set statistics, for FCD
-    "Strict and relaxed validity, uniqueness, novelty and FCD of generated SMILES, by the shared protocol."
+    ("Strict and relaxed validity, connectivity, uniqueness, novelty and FCD of generated SMILES, "
+     "by the shared protocol.")
     n = len(generated)
     if n == 0: raise ValueError("No generated molecules to score")
-    strict = [c for c in map(canonical_largest_fragment, generated) if c is not None]
+    mols = [Chem.MolFromSmiles(s) if s and s != 'INVALID' else None for s in generated]
+    strict = [_largest(m) for m in mols if m is not None]  # = canonical_largest_fragment, parsed once
     relaxed = [c for c in map(relaxed_largest_fragment, generated) if c is not None]
+    connected = sum(m is not None and len(Chem.GetMolFrags(m)) == 1 for m in mols)
     unique = set(strict)
     out = {'n': n, 'validity': len(strict) / n, 'relaxed_validity': len(relaxed) / n,
-           'uniqueness': len(unique) / len(strict) if strict else 0.0}
+           'connectivity': connected / n, 'uniqueness': len(unique) / len(strict) if strict else 0.0}
     if train is not None: out['novelty'] = len(unique - train) / len(unique) if unique else 0.0
     if fcd_reference is not None: out['fcd'] = fcd_reference.score(strict)
     return out

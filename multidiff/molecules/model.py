@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
-           'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data',
-           'train_molecules', 'molecule_grid']
+           'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data', 'find_property',
+           'select_molecules', 'train_molecules', 'molecule_grid']
 
 # %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
 import copy, csv, gzip, warnings
@@ -17,11 +17,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from rdkit import Chem, rdBase
 from ..core.categorical import CategoricalScheduler
 from ..core.scheduler import StateScheduler
 from ..core.model import DiffusionModel
 from ..core.trainer import domain_config, train_in_folder
+from ..core.checkpoint import write_json
 from .graphs import MolVocab, encode, graph_spec, atom_count_distribution, BOND_TYPES
+from .graphs import dataset_report, report_summary
 from .graphs import marginals as class_marginals
 from .denoiser import GraphTransformer
 
@@ -49,46 +52,94 @@ class MoleculeData:
 def _open_text(path:Path):
     return gzip.open(path, 'rt', newline='') if path.suffix == '.gz' else open(path, newline='')
 
+# %% ../../nbs/molecules/03_model.ipynb #90e46590
+_LAYOUTS = ("accepted layouts: a CSV with a 'smiles' column (or any column of SMILES), or a text file "
+            "with one SMILES per line, alone or beside an ID ('SMILES ID' or 'ID SMILES'), separated by "
+            "whitespace, tab or comma, with or without a header line")
+_PROBE = 50 # rows that decide a file's layout
+
+def _fields(text:str, delim:Optional[str]) -> list:
+    "A line's fields: split on whitespace (`delim` None), or read as CSV with `delim` (quotes allowed)."
+    if delim is None: return text.split()
+    return [v.strip() for v in next(csv.reader([text], delimiter=delim), [])]
+
+def _parses(tok:str) -> bool:
+    "Whether RDKit parses `tok` as one SMILES (no whitespace in it)."
+    if not tok or any(c.isspace() for c in tok): return False
+    with rdBase.BlockLogs(): return Chem.MolFromSmiles(tok) is not None
+
+def _layout(rows:list, delims:list, where:str) -> tuple: # (delimiter, SMILES column, header line?)
+    "A table's layout from its first rows: a column named 'smiles', else the column RDKit parses most often."
+    best = None  # (rows parsed, delimiter, column): ties go to the earlier delimiter and column
+    for d in delims:
+        split = [_fields(r, d) for r in rows[:_PROBE]]
+        named = [j for j, v in enumerate(split[0]) if v.lower() == 'smiles']
+        if named: return d, named[0], True
+        for j in range(max(map(len, split))):
+            k = sum(_parses(f[j]) for f in split if j < len(f))
+            if best is None or k > best[0]: best = (k, d, j)
+    if best is None or best[0] == 0:
+        raise ValueError(f"{where}: no column parses as SMILES in its first {min(len(rows), _PROBE)} rows; "
+                         + _LAYOUTS)
+    _, d, j = best
+    first = _fields(rows[0], d); tok = first[j] if j < len(first) else ''
+    # a header names its columns: no SMILES in it, and no digits where the SMILES go (unless it says 'smi...')
+    header = not _parses(tok) and ('smi' in tok.lower() or
+                                   not (any(map(_parses, first)) or any(c.isdigit() for c in tok)))
+    return d, j, header
+
+def _number(v:str) -> float:
+    try: return float(v)
+    except ValueError: return float('nan')
+
+def _property_columns(head:list, raw:dict) -> dict:
+    "name -> float array of every column with a number in it; QM9's columns under their short names."
+    alias = {a.lower(): k for k, aliases in PROPERTIES.items() for a in aliases}
+    out = {}
+    for j, vals in raw.items():
+        arr = np.array([_number(v) for v in vals], dtype=np.float64)
+        if not np.isfinite(arr).any(): continue  # text: IDs, names, splits
+        name = head[j] or f'column{j + 1}'
+        key = alias.get(name.lower(), name)
+        out.setdefault(key if key not in out else name, arr)  # a second alias keeps its own name
+    return out
+
 # %% ../../nbs/molecules/03_model.ipynb #90e46589
 def read_molecules(
-    path, # a .csv / .csv.gz with a 'smiles' column, or a text file of one SMILES per line
+    path, # a CSV or text file of SMILES in any common layout (see `_LAYOUTS`), plain or gzipped
     split:Optional[str]=None, # keep rows whose 'split' column equals this (e.g. 'train')
     limit:Optional[int]=None) -> MoleculeData: # read at most this many molecules
-    "Read SMILES (and QM9 property columns, when present) from a CSV or SMILES file."
+    "Read SMILES, and every numeric column as a property, from a CSV or SMILES file."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No molecule file at {path}")
     is_csv = '.csv' in path.suffixes
-    with _open_text(path) as f:
-        if is_csv:
-            reader = csv.DictReader(f)
-            cols = reader.fieldnames
-            if not cols: raise ValueError(f"{path} holds no molecules: the file is empty; "
-                                          "give a CSV with a 'smiles' header and one molecule per row")
-            scol = next((c for c in cols if c.lower() == 'smiles'), None)
-            if scol is None: raise ValueError(f"{path} has no 'smiles' column (columns: {cols}); "
-                                              "name the SMILES column 'smiles'")
-            if split is not None and 'split' not in cols:
-                raise ValueError(f"split={split!r} asked for, but {path} has no 'split' column")
-            pcols = {name: next((c for c in cols if c in aliases), None)
-                     for name, aliases in PROPERTIES.items()}
-            pcols = {k: c for k, c in pcols.items() if c is not None}
-            smiles, lines, props = [], [], {k: [] for k in pcols}
-            for i, row in enumerate(reader, 2):  # line 1 is the header
-                if split is not None and row['split'] != split: continue
-                smiles.append(row[scol] or ''); lines.append(i)
-                for k, c in pcols.items():
-                    props[k].append(float(row[c]) if row[c] not in ('', None) else float('nan'))
-                if limit and len(smiles) >= limit: break
-        else:
-            smiles, lines, props = [], [], {}
-            for i, line in enumerate(f, 1):
-                tok = line.split()
-                smiles.append(tok[0] if tok else ''); lines.append(i)
-                if limit and len(smiles) >= limit: break
+    with _open_text(path) as f: text = f.read()
+    numbered = [(i, l.rstrip('\r')) for i, l in enumerate(text.split('\n'), 1)]
+    numbered = [(i, l) for i, l in numbered[:-1 if text.endswith('\n') else None]
+                if not l.lstrip().startswith('#')]  # comments; a SMILES never starts with '#'
+    rows = [l for _, l in numbered if l.strip()]
+    if not rows: raise ValueError(f"{path} holds no molecules: the file is empty; give a CSV with a 'smiles' "
+                                  "column, or one SMILES per line")
+    order = [c for c in ([',', '\t'] if is_csv else ['\t', ',']) if any(c in r for r in rows[:_PROBE])]
+    d, col, header = _layout(rows, order + [None], str(path))
+    head = _fields(rows[0], d) if header else []
+    if header: numbered = numbered[next(k for k, (_, l) in enumerate(numbered) if l.strip()) + 1:]
+    low = [h.lower() for h in head]
+    if split is not None and 'split' not in low:
+        raise ValueError(f"split={split!r} asked for, but {path} has no 'split' column")
+    sj = low.index('split') if 'split' in low else None
+    smiles, lines, raw = [], [], {j: [] for j in range(len(head)) if j != col and j != sj}
+    for i, l in numbered:
+        if is_csv and not l.strip(): continue  # a blank row of a CSV is nothing; of a SMILES file, a skip
+        f = _fields(l, d) if l.strip() else []
+        get = lambda j: f[j] if j < len(f) else ''
+        if split is not None and get(sj) != split: continue
+        smiles.append(get(col)); lines.append(i)
+        for j in raw: raw[j].append(get(j))
+        if limit and len(smiles) >= limit: break
     if not smiles: raise ValueError(f"{path} holds no molecules" + (f" with split={split!r}" if split else '')
                                     + ": give a file with at least one SMILES")
-    return MoleculeData(smiles, lines, {k: np.asarray(v, dtype=np.float64) for k, v in props.items()},
-                        str(path))
+    return MoleculeData(smiles, lines, _property_columns(head, raw), str(path))
 
 # %% ../../nbs/molecules/03_model.ipynb #0245c890
 def load_qm9pack(
@@ -221,38 +272,85 @@ def _continue_from(init, properties, denoiser_kw) -> MoleculeDiffusion:
                         f"got {type(init).__name__}")
     model = init.to_model() if isinstance(init, MoleculePipeline) else init
     model = copy.deepcopy(model).train()  # the caller's model stays as it is
-    if properties and tuple(properties) != tuple(model.properties):
+    try: asked = [find_property(p, model.properties) for p in properties]
+    except ValueError: asked = None  # a property the model does not have
+    if properties and asked != list(model.properties):
         raise ValueError(f"{name} is conditioned on {list(model.properties) or 'no property'}, "
                          f"not {list(properties)}: drop --property to keep the model's")
     return model
 
+# %% ../../nbs/molecules/03_model.ipynb #1143fd0f
+def find_property(name:str, # asked for: a column name in any case, or a QM9 alias such as 'mu_debye'
+                  available, # the names there are
+                  where:str='the data') -> str: # the name in `available`
+    "The property among `available` that `name` means: the same name in any case, or a QM9 alias of it."
+    names = list(available)
+    if name in names: return name
+    low = {n.lower(): n for n in reversed(names)}
+    if name.lower() in low: return low[name.lower()]
+    short = next((k for k, al in PROPERTIES.items() if name.lower() in {k, *(a.lower() for a in al)}), None)
+    if short in names: return short
+    shown = ', '.join(names[:20]) + (', ...' if len(names) > 20 else '') if names else 'none'
+    raise ValueError(f"No numeric column {name!r} in {where} to condition on; it has: {shown}")
+
+def select_molecules(
+    data:MoleculeData,
+    properties:Sequence[str]=(), # rows without a finite value of one of these are left out
+    max_atoms:Optional[int]=None, # rows with more heavy atoms are left out
+    elements=None, # rows with other elements are left out: symbols, or one string 'C,N,O'
+) -> tuple: # (the kept `MoleculeData`, left-out rows (line, smiles, reason), `dataset_report` of all rows)
+    "The rows to train on, the rows left out with their reasons, and the data set's report."
+    miss = {}
+    for p in properties:
+        for i in np.flatnonzero(~np.isfinite(data.properties[p])):
+            miss.setdefault(int(i), f"no numeric {p} value")
+    have = data.subset([i for i in range(len(data)) if i not in miss])
+    rep = dataset_report(have.smiles, max_atoms, elements)
+    out = {j for j, _ in rep['left_out']}
+    left = sorted([(data.lines[i], data.smiles[i], r) for i, r in miss.items()]
+                  + [(have.lines[j], have.smiles[j], r) for j, r in rep['left_out']])
+    rep = {'source': data.source, **rep, 'molecules': len(data), 'missing_values': len(miss),
+           'left_out': left}
+    if left:
+        shown = '; '.join(f"line {l} ({r})" for l, _, r in left[:5])
+        warnings.warn(f"{data.source or 'data'}: left out {len(left)} of {len(data)} molecules: {shown}"
+                      + ('; ...' if len(left) > 5 else ''), stacklevel=2)
+    kept = have.subset([j for j in range(len(have)) if j not in out])
+    if left and not rep['kept']:
+        raise ValueError(f"{report_summary(rep).splitlines()[0]}: no molecule is left to train on; loosen "
+                         "max_atoms / elements, or fill in the property values")
+    return kept, left, rep
+
 # %% ../../nbs/molecules/03_model.ipynb #1143fd0e
 def train_molecules(
     data, # a `MoleculeData`, or a path for `read_molecules`
-    out_dir='runs/molecules', # checkpoints/, log.csv, tb/, model/ and final/ (pipelines)
+    out_dir='runs/molecules', # checkpoints/, log.csv, tb/, model/ and final/ (pipelines), data_report.json
     steps:int=2000, batch_size:int=256, lr:float=1e-3, seed:int=0,
-    properties:Sequence[str]=(), # properties to condition on, e.g. ('mu',)
+    properties:Sequence[str]=(), # numeric columns to condition on, e.g. ('mu',) or ('tpsa',)
     split:Optional[str]=None, # with a path: keep this split of the file
     vocab:Optional[MolVocab]=None, # default: the atom types found in the data
+    max_atoms:Optional[int]=None, # leave out molecules with more heavy atoms
+    elements=None, # leave out molecules with other elements: symbols, or one string 'C,N,O,F'
     transition:str='absorbing', # or 'marginal' (DiGress) or 'uniform'
     init=None, # fine-tuning: a `MoleculePipeline`, `MoleculeDiffusion` or pipeline folder (kept:
                # its vocabulary, properties, their scaling and the architecture)
-    resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
+    resume:bool=False,
+    progress:bool=True, # a progress bar, and the data report printed before training
+    config:Optional[dict]=None, # more TrainConfig fields
     **denoiser_kw) -> tuple: # GraphTransformer options (num_layers, dx, de, features, ...)
-    "Train a molecule model; returns (model with EMA weights, trainer, skipped lines)."
+    "Train a molecule model; returns (model with EMA weights, trainer, skipped and left-out lines)."
     if not isinstance(data, MoleculeData): data = read_molecules(data, split=split)
     start = None if init is None else _continue_from(init, properties, denoiser_kw)
     if start is not None: vocab, properties = start.vocab, start.properties
-    missing = [p for p in properties if p not in data.properties]
-    if missing: raise ValueError(f"Conditioning on {missing} needs those columns in {data.source}; it has "
-                                 f"{sorted(data.properties) or 'none'} (aliases: {PROPERTIES})")
+    properties = tuple(find_property(p, data.properties, data.source or 'the data') for p in properties)
+    data, left, report = select_molecules(data, properties, max_atoms, elements)
+    if progress: print(report_summary(report), flush=True)
+    if vocab is None:  # the data sets the model's size: say when it is large
+        for w in report['warnings']: warnings.warn(f"{data.source or 'data'}: {w}", stacklevel=2)
     vocab = vocab or MolVocab.from_smiles(data.smiles)
-    state, kept, skipped = encode_data(data, vocab)
+    state, kept, bad = encode_data(data, vocab)
     vals = (np.stack([data.properties[p][kept] for p in properties], -1) if properties
             else np.zeros((len(kept), 0)))
-    if np.isnan(vals).any():
-        raise ValueError(f"Missing property values in {data.source} for {list(properties)}: "
-                         "fill them or drop those rows")
     if start is None: mean, std = vals.mean(0), vals.std(0) + 1e-8
     else: mean, std = np.array(start.prop_mean), np.array(start.prop_std)
     marg = ({k: v.tolist() for k, v in class_marginals(state).items()}
@@ -265,7 +363,10 @@ def train_molecules(
         given = torch.ones(len(kept), 1)  # the 'given' flag of the condition
         batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), given], -1)
     cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=1000, **(config or {}))
-    return (*train_in_folder(model, batches, cfg, out_dir, resume), skipped)
+    model, trainer = train_in_folder(model, batches, cfg, out_dir, resume)
+    if trainer.acc.is_main_process:  # the record of what this run trained on
+        write_json(Path(out_dir) / 'data_report.json', {**report, 'not_encoded': bad})
+    return model, trainer, sorted(left + bad)
 
 # %% ../../nbs/molecules/03_model.ipynb #3a04594d
 def molecule_grid(smiles:Sequence[str], per_row:int=8, size:int=160, legends:Optional[Sequence[str]]=None):

@@ -81,6 +81,8 @@ def condition(self:MoleculePipeline, n:int, # batch size
     "The [n, P + 1] condition for property values; None if none given."
     if not values: return None
     props, c = list(self.config.properties), self.config
+    low = {p.lower(): p for p in props}  # a property's name matches in any case
+    values = {(k if k in props else low.get(k.lower(), k)): v for k, v in values.items()}
     bad = set(values) - set(props)
     if bad: raise ValueError(f"This model is conditioned on {props or 'no property'}; "
                              f"it cannot take {sorted(bad)}")

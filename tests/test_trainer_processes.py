@@ -268,7 +268,7 @@ def test_sigint_saves_at_step_boundary_and_exits_zero(runs, launcher, tmp_path):
     """SIGINT (Ctrl-C) stops training at the next step boundary with a checkpoint and exit code 0.
 
     Training sleeps 0.75 s per step; SIGINT is sent right after step 2's checkpoint appears.
-    The process must exit 0 within 10 s, print "Interrupted at step K" with 2 <= K < 6, and
+    The process must exit 0 within 10 s, log "Interrupted at step K" (stderr) with 2 <= K < 6, and
     its latest checkpoint must be step K (no final weights written). A new process with
     --resume then ends with exactly the weights of the uninterrupted reference run.
     """
@@ -283,7 +283,7 @@ def test_sigint_saves_at_step_boundary_and_exits_zero(runs, launcher, tmp_path):
     rc = victim.wait(60); took = time.monotonic() - sent
     assert rc == 0, f"interrupted run exited with {rc}\n{victim.report()}"
     assert took < 10, f"the interrupted run took {took:.1f} s to exit"
-    m = re.search(r'Interrupted at step (\d+)', victim.stdout)
+    m = re.search(r'Interrupted at step (\d+)', victim.stderr)  # a log record (logging's last-resort handler: stderr)
     assert m, f"no 'Interrupted at step' line\n{victim.report()}"
     k = int(m.group(1))
     assert 2 <= k < STEPS, victim.report()

@@ -108,10 +108,10 @@ def _set_timesteps(self:GaussianScheduler, num_inference_steps:int, device=None)
         raise ValueError(f"num_inference_steps must be in [1, {self.num_train_timesteps}], "
                          f"got {num_inference_steps}")
     spacing = self.inner.config.get('timestep_spacing')
-    if spacing == 'linspace' and num_inference_steps == self.num_train_timesteps:
-        # multistep solvers round linspace(0, T-1, n+1): at n = T two steps share a timestep, their
-        # log-SNR gap h is 0 and DPM-Solver++/UniPC/DEIS divide by it (NaN); 'trailing' gives the same
-        # full grid T-1..0 without the duplicate
+    if spacing not in (None, 'trailing') and num_inference_steps == self.num_train_timesteps:
+        # multistep solvers space n+1 points: at n = T 'linspace' rounds two steps onto one timestep and
+        # 'leading' steps by T // (T+1) = 0, so the log-SNR gap h is 0 and DPM-Solver++/UniPC/DEIS divide
+        # by it (NaN); 'trailing' gives the full grid T-1..0, the one every spacing means at n = T
         self.inner.register_to_config(timestep_spacing='trailing')
         try: self.inner.set_timesteps(num_inference_steps, device=device)
         finally: self.inner.register_to_config(timestep_spacing=spacing)

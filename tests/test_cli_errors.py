@@ -129,6 +129,17 @@ def test_ctrl_c_while_sampling_keeps_existing_outputs(tmp_path):
     assert _snapshot(tmp_path) == before  # the clip it was asked to overwrite is intact, no temporary left
 
 
+def test_ctrl_c_while_upscaling_keeps_the_existing_output(tmp_path):
+    from PIL import Image
+    _files(tmp_path)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)).save(tmp_path / 'big.png')
+    before = _snapshot(tmp_path)
+    rc, err = _interrupt('upscale {d}/big.png {d}/exists.png --overwrite --steps 50', tmp_path)
+    assert rc == 130, err
+    assert err.strip().splitlines()[-1] == 'multidiff upscale: interrupted (nothing was written)', err
+    assert 'Traceback' not in err and _snapshot(tmp_path) == before
+
+
 def test_ctrl_c_while_training_saves_a_checkpoint_to_resume(tmp_path):
     rc, err = _interrupt('train digits --out {d}/r --steps 100000', tmp_path)
     assert rc == 130, err

@@ -76,7 +76,8 @@ class MultidiffPipeline(DiffusionPipeline):
                              f"load it with {name}.from_pretrained")
         target = cls if cls is not MultidiffPipeline else _pipeline_class(name)
         kwargs.setdefault('use_safetensors', True)
-        with _quiet_loading(): pipe = DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
+        with _quiet_loading('"transformers"' in (path / 'model_index.json').read_text()):
+            pipe = DiffusionPipeline.from_pretrained.__func__(target, str(path), **kwargs)
         for part in pipe.components.values():  # a loaded pipeline computes exactly what the saved one did
             if isinstance(part, nn.Module): aligned_weights(part)
         return pipe
@@ -88,14 +89,18 @@ def _readable(folder:Path):
         if f.is_file(): f.chmod(0o666 & ~umask)
 
 @contextmanager
-def _quiet_loading():
-    ("No 'Loading pipeline components' bar: multidiff's components load in a blink, "
-     "and the CLI's output stays clean.")
+def _quiet_loading(transformers:bool=False): # the folder holds transformers parts (a text encoder)
+    ("No 'Loading pipeline components' bar (nor transformers' 'Loading weights' bars): multidiff's components "
+     "load in a blink, and the CLI's output stays clean.")
     was = dlogging.is_progress_bar_enabled()
     dlogging.disable_progress_bar()
+    if transformers:  # imported only then: it costs half a second
+        from transformers.utils import logging as tlogging
+        was_t = tlogging.is_progress_bar_enabled(); tlogging.disable_progress_bar()
     try: yield
     finally:
         if was: dlogging.enable_progress_bar()
+        if transformers and was_t: tlogging.enable_progress_bar()
 
 def _pipeline_class(name:str):
     "A multidiff pipeline class by name, importing the modality that defines it."

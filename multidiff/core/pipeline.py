@@ -90,8 +90,8 @@ def _readable(folder:Path):
 
 @contextmanager
 def _quiet_loading(transformers:bool=False): # the folder holds transformers parts (a text encoder)
-    ("No 'Loading pipeline components' bar (nor transformers' 'Loading weights' bars): multidiff's components "
-     "load in a blink, and the CLI's output stays clean.")
+    ("No 'Loading pipeline components' bar (nor transformers' 'Loading weights' bars): "
+     "multidiff's components load in a blink, and the CLI's output stays clean.")
     was = dlogging.is_progress_bar_enabled()
     dlogging.disable_progress_bar()
     if transformers:  # imported only then: it costs half a second

@@ -251,6 +251,6 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
                                   state_rows(carry, a, b), state_rows(init, a, b), strength, device)
             mask = check_known(state_rows(known, a, b), mask_rows(known_mask, shape, a, b), x)
             outs.append(_run(denoiser, sched, x, timesteps, gen, state_rows(cond, a, b),
-                             state_rows(null_cond, a, b), guidance_scale, state_rows(known, a, b), mask, resample,
-                             progress, callback, check, step_kwargs, noise_known))
+                             state_rows(null_cond, a, b), guidance_scale, state_rows(known, a, b), mask,
+                             resample, progress, callback, check, step_kwargs, noise_known))
     return outs[0] if len(outs) == 1 else state_map(lambda *vs: torch.cat(vs), outs[0], *outs[1:])

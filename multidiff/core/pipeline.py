@@ -116,7 +116,8 @@ def _pipeline_class(name:str):
 
 # where `MultidiffPipeline.from_pretrained` looks
 PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline',
-                    'multidiff.audio.pipeline', 'multidiff.video.pipeline', 'multidiff.molecules.pipeline']
+                    'multidiff.image.text_to_image', 'multidiff.audio.pipeline', 'multidiff.video.pipeline',
+                    'multidiff.molecules.pipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e031
 def save_pretrained(self:MultidiffPipeline, save_directory, # replaced atomically if it exists

@@ -77,6 +77,16 @@ CASES = [
     ('model of the wrong kind', 'upscale {d}/in.png {d}/o.png --checkpoint {d}/folder', '', 2),
     ('unknown option value', 'sample audio --sampler foo --out {d}/w --no-progress', "Unknown sampler 'foo'", 2),
     ('unknown option value', 'sample molecules --n 2 --property mu --out {d}/m.smi', "is not NAME=VALUE", 2),
+    ('number out of range', 'edit image {d}/in.png --checkpoint x --prompt a --strength 0 --out {d}/o.png',
+     "argument --strength: got '0' (give a number > 0 and <= 1)", 2),
+    ('conflicting options', 'edit image {d}/in.png --checkpoint x --prompt a --strength 0.5 --outpaint left=8 '
+     '--out {d}/o.png', 'argument --outpaint: not allowed with argument --strength', 2),
+    ('unknown option value', 'edit image {d}/in.png --checkpoint x --prompt a --outpaint middle=8 --out {d}/o.png',
+     "got 'middle=8' (give side=pixels pairs", 2),
+    ('input of the wrong kind', 'edit image {d}/in.png --checkpoint x --prompt a --mask {d}/exists.png --out {d}/o.png',
+     'exists.png is not an image Pillow can read', 2),
+    ('missing argument', 'train image --out {d}/r', 'the following arguments are required: --vae', 2),
+    ('input of the wrong kind', 'train image --vae {d}/folder --out {d}/r', 'holds no AutoencoderKL config.json', 2),
 ]
 
 
@@ -155,7 +165,8 @@ def test_help_and_argument_errors_import_nothing_heavy():
             "heavy = [m for m in ('torch', 'diffusers', 'rdkit', 'librosa') if m in sys.modules]; "
             "print(heavy, file=sys.stderr); sys.exit(rc)")
     for argv in (['sample', 'audio', '--help'], ['upscale', 'a.png', 'b.png', '--noise-level', '9'],
-                 ['train', 'molecules', '--out', 'x', '--steps', '0']):
+                 ['train', 'molecules', '--out', 'x', '--steps', '0'], ['edit', 'image', '--help'],
+                 ['edit', 'image', 'a.png', '--checkpoint', 'x', '--prompt', 'a', '--strength', '0', '--out', 'o.png']):
         r = subprocess.run([sys.executable, '-c', code, *argv], capture_output=True, text=True, env=ENV)
         assert r.stderr.strip().endswith('[]'), (argv, r.stderr)
 

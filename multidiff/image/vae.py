@@ -56,9 +56,9 @@ def toy_squares(n:int, size:int=64, seed:int=0) -> np.ndarray:
     return out
 
 # %% ../../nbs/image/08_vae.ipynb #56b3a087
-def small_vae(channels:tuple=(32, 64, 64), # widths, one block each: f = 2**(len(channels) - 1)
+def small_vae(channels:tuple=(16, 32, 64), # widths, one block each: f = 2**(len(channels) - 1)
               latent_channels:int=4, layers_per_block:int=1,
-              norm_num_groups:int=4, # GroupNorm groups; must divide every width (4: see below)
+              norm_num_groups:int=4, # GroupNorm groups; must divide every width
               attention:bool=True, # self-attention in the middle block, as SD's VAE
               sample_size:int=64, # the training image size (diffusers uses it only for tiling)
               seed:int=0) -> AutoencoderKL:

@@ -668,8 +668,9 @@ def _one_line_warnings(name:str): # the command, e.g. 'multidiff sample image'
 
 def _image_common(p):
     "Options `sample image` and `edit image` share."
-    p.add_argument('--checkpoint', required=True,
-                   help='a pipeline folder from `multidiff train image` (RUN/final)')
+    p.add_argument('--checkpoint', default='text_to_image_shapes',
+                   help='a pipeline folder from `multidiff train image` (RUN/final), or a shipped name '
+                        '(default: text_to_image_shapes, the captioned-shapes model)')
     p.add_argument('--prompt', required=True, help='what to draw')
     p.add_argument('--negative-prompt', default=None, help="what guidance steers away from (default: '')")
     p.add_argument('--steps', type=COUNT, default=25,
@@ -736,20 +737,31 @@ def _edit_image_args(p):
     p.add_argument('--out', required=True, help='the output image (format from the suffix)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing --out file')
 
+# %% ../nbs/cli.ipynb #961dd6bd
+def _read_picture(path, what:str, hint:str):
+    "An image file's Picture; a file that is no image is refused in one line naming `what`."
+    from multidiff.image.io import read_image
+    p = input_path(path, what, hint=hint)
+    try: return read_image(p)
+    except ValueError as e: raise CLIError(f"{what} {e}".split(' (')[0], hint) from None
+
 def _read_mask(path, size:tuple): # (H, W) of the input
     "The mask as float [H, W] in {0, 1} (1: redraw), refused unless an image of `size` with some white."
-    from multidiff.image.io import read_image
-    p = input_path(path, '--mask', hint='give an image, white where to redraw')
-    m = (read_image(p).rgb.mean(0) > 0.5).float()
+    hint = 'give an image of the input\'s size, white where to redraw'
+    grey = _read_picture(path, '--mask', hint).rgb.mean(0)
+    m = (grey > 0.5).float()
     if tuple(m.shape) != tuple(size):
-        raise CLIError(f"--mask {p} is {m.shape[1]}x{m.shape[0]} but the input is {size[1]}x{size[0]}",
-                       "give a mask the size of the input, white where to redraw")
-    if not m.any(): raise CLIError(f"--mask {p} is all black", "paint white where to redraw")
+        raise CLIError(f"--mask {path} is {m.shape[1]}x{m.shape[0]} but the input is "
+                       f"{size[1]}x{size[0]}", hint)
+    if not m.any(): raise CLIError(f"--mask {path} is all black", "paint white where to redraw")
+    n_grey = int(((grey > 0.02) & (grey < 0.98)).sum())
+    if n_grey: print(f"multidiff edit image: note: --mask has {n_grey} grey pixel(s); those brighter "
+                     "than 50% are redrawn, the rest kept", file=sys.stderr)
     return m
 
 def _edit_image(a):
-    from multidiff.image.io import Picture, read_image, write_image
-    x = read_image(input_path(a.input, 'input', hint='give an image file: PNG, JPEG, TIFF, ...')).rgb
+    from multidiff.image.io import Picture, write_image
+    x = _read_picture(a.input, 'input', 'give an image file: PNG, JPEG, TIFF, ...').rgb
     out = output_file(a.out, '--out', _IMAGE_SUFFIXES, a.overwrite)
     mask = None if a.mask is None else _read_mask(a.mask, x.shape[-2:])
     pipe, opts = _t2i(a)

@@ -7,7 +7,7 @@ __all__ = ['PIPELINE_MODULES', 'shipped_dir', 'shipped_names', 'resolve_pretrain
            'save_pretrained', 'progress_for', 'step_callback', 'from_run', 'to_model', 'StateOutput', 'StatePipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e003
-import json, os
+import json, os, sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,7 +129,8 @@ def save_pretrained(self:MultidiffPipeline, save_directory, # replaced atomicall
         raise FileExistsError(f"{path} exists and is not a pipeline folder: saving replaces the whole "
                               "folder, so pick a new or empty one")
     def write(tmp):
-        DiffusionPipeline.save_pretrained(self, tmp, **kwargs)
+        with _quiet_loading('transformers' in sys.modules):  # no 'Writing model shards' bar per text encoder
+            DiffusionPipeline.save_pretrained(self, tmp, **kwargs)
         _readable(tmp)
     return replace_dir(path, write)
 

@@ -589,8 +589,10 @@ def _image_data(a) -> tuple: # -> (images, captions, what they are, for the last
         images, texts, _ = make_shapes(_SHAPES_TRAIN, 'train')
         return images, texts, f"{_SHAPES_TRAIN} captioned-shapes renders"
     from multidiff.image.folder import load_captioned
-    d = load_captioned(a.data, a.resolution)
-    return d['images'], d['texts'], f"{len(d['texts'])} images of {a.data} ({d['layout']})"
+    with _one_line_warnings(f"multidiff train {a.modality}"):  # skipped files: one line, with reasons
+        d = load_captioned(a.data, a.resolution)
+    skipped = f"; {len(d['skipped'])} skipped, see the warning" if d['skipped'] else ''
+    return d['images'], d['texts'], f"{len(d['texts'])} images of {a.data} ({d['layout']}{skipped})"
 
 def _image_train_args(p, channels:str, channels_help:str):
     "Options `train vae` and `train image` share."
@@ -600,7 +602,7 @@ def _image_train_args(p, channels:str, channels_help:str):
     p.add_argument('--channels', default=channels, help=channels_help)
 
 def _train_vae_args(p):
-    _image_train_args(p, '32,64,64', 'VAE widths per level, multiples of 4, comma-separated '
+    _image_train_args(p, '16,32,64', 'VAE widths per level, multiples of 4, comma-separated '
                                      '(latents are 2**(levels - 1) times smaller)')
 
 def _train_vae(a):

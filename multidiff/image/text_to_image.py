@@ -132,6 +132,10 @@ def train_text_to_image(data, # see `captioned_data`
                                      "(train one with multidiff.image.vae.train_vae)")
     if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae, use_safetensors=True)
     images, texts = captioned_data(data)
+    saved = Path(out_dir) / 'model' / 'tokenizer'
+    if tokenizer is None and resume and saved.is_dir():  # the run's own vocabulary: ids keep their meaning
+        from transformers import PreTrainedTokenizerFast
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(saved)
     tokenizer = tokenizer or build_word_tokenizer(texts)
     model = text_to_image_model(tokenizer, vae, cond_dropout=cond_dropout, seed=seed, **(arch or {}))
     cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})

@@ -113,7 +113,7 @@ def atomic_write(path:Path, write): # write(tmp) writes the file at the temporar
 def _demo_args(p):
     p.add_argument('--out', default='runs/demo',
                    help='output folder (created): samples.png, real.png, model/, metrics.json, '
-                        'molecules/, sr/, audio/, video/')
+                        'molecules/, sr/, audio/, video/, text_to_image/')
     p.add_argument('--steps', type=COUNT, default=400,
                    help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=COUNT, default=25, help='sampling steps')
@@ -157,7 +157,13 @@ _SHIPPED_DEMOS = (
         f"video: wrote {o}/generated.gif, predicted.gif (5 given frames, {m['frames'] - 5} predicted), "
         f"truth.gif, .mp4 and .npy of each, frames.png, metrics.json; "
         f"prediction SSIM {m['prediction']['ssim']:.2f} "
-        f"(copy-last-frame {m['copy_last_frame']['ssim']:.2f})")))
+        f"(copy-last-frame {m['copy_last_frame']['ssim']:.2f})")),
+    ('multidiff.image.text_to_image', 'TextToImagePipeline', 'text_to_image_shapes', 'text_to_image',
+     lambda o, m: (
+        f"text to image: wrote {o}/prompts.png (rows: one object, two objects, held-out combinations), "
+        f"inpainting.png, metrics.json; {m['seconds_per_image']} s per image; exact match (rule judge) "
+        + ', '.join(f"{g.replace('_', ' ')} {v:.2f}" for g, v in m['rule_judge_exact'].items())
+        + f"; inpainting kept the unmasked pixels: {m['inpainting']['unchanged_outside_mask']}")))
 
 def _demo_run(a):
     output_folder(a.out, '--out', ['metrics.json', 'samples.png', *(d[3] for d in _SHIPPED_DEMOS)],
@@ -822,6 +828,7 @@ COMMANDS = {'demo': ("The main job: train the worked example (8x8 digits) for ab
                      "sample the shipped molecule pipeline; upscale a photo with the shipped SR pipeline; "
                      "speak digits with the shipped audio pipeline; "
                      "generate and predict Moving MNIST clips with the shipped video pipeline; "
+                     "draw prompts and inpaint with the shipped text-to-image pipeline; "
                      "write images, WAV files, GIF/MP4 clips and metrics", _demo_args, _demo_run),
             'train': ("Train a model for a modality (checkpoints, exact --resume, logs)",
                       *_modality_command(TRAIN, 'train')),

@@ -48,11 +48,14 @@ def test_check_style_flags_long_lines_and_long_cells(tmp_path):
     long_cell = "#| export\n" + "\n".join(f"y{i} = {i}" for i in range(70))
     cells = [{"cell_type": "code", "id": i, "source": [src], "metadata": {}, "outputs": []}
              for i, src in (("c1", long_line), ("c2", long_cell), ("c3", "print('" + "b" * 150 + "')"))]
+    big = [{"output_type": "display_data", "data": {"image/png": "A" * (check_style.MAX_OUTPUT_KB * 1000)}}]
+    cells.append({"cell_type": "code", "id": "c4", "source": ["plot()"], "metadata": {}, "outputs": big})
     nb = tmp_path / "nbs" / "x.ipynb"; nb.parent.mkdir()
     nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     check_style.ROOT = tmp_path
     found = check_style.problems(nb)
     assert any("cell c1 line 2" in f for f in found) and any("cell c2: 71 lines" in f for f in found)
     assert not any("c3" in f for f in found)  # test cells are not library code
+    assert any("stored outputs" in f and f"> {check_style.MAX_OUTPUT_KB} KB" in f for f in found)  # the size budget
     r = _run(str(ROOT / "tools" / "check_style.py"), "--check")
     assert r.returncode == 0, r.stdout  # the repository itself keeps the limits

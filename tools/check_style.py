@@ -1,15 +1,19 @@
-"""Report what the style guide limits: exported cells over ~60 lines, library lines over 110 characters, exported cells
-with no test cell after them. `--check` exits 1 when any is found (used by `make test`)."""
+"""Report what the style guide limits: exported cells over ~60 lines, library lines over 110 characters, and notebooks
+whose stored outputs exceed the size budget (MAX_OUTPUT_KB each: figures are kept where they explain, small).
+`--check` exits 1 when any is found (used by `make test`)."""
 import json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_CELL, MAX_LINE = 60, 110
+MAX_OUTPUT_KB = 600  # stored outputs per notebook (JSON bytes of every cell's outputs)
 
 
 def problems(nb_path: Path) -> list:
     cells = json.loads(nb_path.read_text())['cells']
-    out = []
+    out, kb = [], sum(len(json.dumps(c.get('outputs', []))) for c in cells) / 1000
+    if kb > MAX_OUTPUT_KB: out.append(f"{nb_path.relative_to(ROOT)}: stored outputs {kb:.0f} KB (> {MAX_OUTPUT_KB} KB): "
+                                      "shrink figures (smaller figsize/dpi) or clear outputs that do not explain")
     for i, c in enumerate(cells):
         src = ''.join(c['source'])
         if c['cell_type'] != 'code' or not src.lstrip().startswith('#| export'): continue
@@ -22,5 +26,5 @@ def problems(nb_path: Path) -> list:
 
 if __name__ == '__main__':
     found = [p for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')) if '.ipynb_checkpoints' not in nb.parts for p in problems(nb)]
-    print('\n'.join(found) if found else 'check_style: no exported cell over 60 lines, no library line over 110 characters')
+    print('\n'.join(found) if found else f'check_style: no exported cell over {MAX_CELL} lines, no library line over {MAX_LINE} characters, no notebook outputs over {MAX_OUTPUT_KB} KB')
     if '--check' in sys.argv and found: sys.exit(1)

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['text_to_image_scheduler', 'TextToImageDiffusion', 'text_to_image_data', 'text_to_image_model', 'captioned_data',
            'train_text_to_image', 'TextToImagePipeline', 'conditions', 'check_size', 'pixels', 'img2img', 'inpaint',
-           'outpaint']
+           'outpaint', 'demo']
 
 # %% ../../nbs/image/10_text_to_image.ipynb #636e6719
 import warnings
@@ -341,3 +341,52 @@ def outpaint(self:TextToImagePipeline, image, prompt, # images; one prompt or on
     return self.inpaint(canvas, mask, prompt, **kwargs)
 
 TextToImagePipeline.outpaint = outpaint
+
+# %% ../../nbs/image/10_text_to_image.ipynb #4aee3394
+_DEMO_SCENE = ("a red circle to the left of a blue square", "a red circle to the left of a white cross")
+
+def demo(self:TextToImagePipeline,
+         out_dir='runs/demo/text_to_image', # gets prompts.png, prompts.txt, inpainting.png, metrics.json
+         seed:int=0, num_inference_steps:int=25, guidance_scale:float=5.0, sampler:str='dpm++',
+         per_group:int=8) -> dict:
+    "Draw the shapes world's prompts (a row per group) and an inpainting; write the images and metrics.json."
+    import time
+    from multidiff.core.checkpoint import write_json
+    from multidiff.image.shapes import EVAL_PROMPTS, parse_caption, render
+    from multidiff.image.shapes_metrics import rule_prompt_accuracy
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    groups = {g: ps[::max(1, len(ps) // per_group)][:per_group] for g, ps in EVAL_PROMPTS.items()}
+    prompts = [p for ps in groups.values() for p in ps]
+    opts = dict(num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, sampler=sampler)
+    t0 = time.perf_counter()
+    images = _uint8(self(prompts, seed=seed, **opts).images)
+    secs = (time.perf_counter() - t0) / len(prompts)
+    Image.fromarray(_grid(images, per_group)).save(out / 'prompts.png')
+    (out / 'prompts.txt').write_text('\n'.join(prompts) + '\n')
+    scene = render(parse_caption(_DEMO_SCENE[0]))
+    mask = np.zeros(scene.shape[:2], np.uint8); mask[:, 32:] = 255
+    filled = _uint8(self.inpaint(scene, mask, _DEMO_SCENE[1], seed=seed, **opts).images)[0]
+    Image.fromarray(_grid(np.stack([scene, np.repeat(mask[..., None], 3, -1), filled]), 3)).save(
+        out / 'inpainting.png')
+    judged = rule_prompt_accuracy(images, prompts)
+    inpainted = rule_prompt_accuracy(filled[None], _DEMO_SCENE[1:])
+    m = {'prompts': groups, 'seconds_per_image': round(secs, 3), **opts, 'seed': seed,
+         'rule_judge_exact': {g: judged[g]['exact'] for g in groups},
+         'inpainting': {'input': _DEMO_SCENE[0], 'prompt': _DEMO_SCENE[1],
+                        'rule_judge_exact': inpainted['all']['exact'],
+                        'unchanged_outside_mask': bool((filled == scene)[mask == 0].all())}}
+    write_json(out / 'metrics.json', m)
+    return m
+
+def _uint8(images) -> np.ndarray: return (np.asarray(images) * 255).round().clip(0, 255).astype(np.uint8)
+
+def _grid(images:np.ndarray, cols:int, gap:int=2) -> np.ndarray: # uint8 [N, H, W, 3] -> one image
+    "Images in rows of `cols`, `gap` grey pixels apart."
+    n, h, w, _ = images.shape; rows = -(-n // cols)
+    g = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), 64, np.uint8)
+    for i, im in enumerate(images):
+        y, x = (i // cols) * (h + gap), (i % cols) * (w + gap)
+        g[y:y + h, x:x + w] = im
+    return g
+
+TextToImagePipeline.demo = demo

@@ -6,7 +6,7 @@ The latent recipe's minutes pay for everything it needs: its VAE (--vae-share of
 images, then the UNet for what is left (its step count set from a probe of the step time, since the trainer counts
 steps, not seconds). The baseline's loop stops on the clock itself. Both use the recipe's data, tokenizer, text
 encoder shape, batch size, learning rate, EMA and prompt dropout."""
-import time
+import sys, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -25,13 +25,15 @@ def unet_step_seconds(tokenizer, vae, arch: dict, batch_size: int, lr: float) ->
     "One latent training step (forward, backward, AdamW) on random latents and token ids: the time, not the values, matters."
     from multidiff.image.text_to_image import text_to_image_model
     m = text_to_image_model(tokenizer, vae, **arch)
-    opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr)
+    params = [p for p in m.parameters() if p.requires_grad]
+    opt, ema = torch.optim.AdamW(params, lr), [p.detach().clone() for p in params]  # the trainer keeps an EMA too
     size, c = m.denoiser.model.config.sample_size, m.denoiser.model.config.in_channels
     g = torch.Generator().manual_seed(0)
     batch = (torch.randn(batch_size, c, size, size, generator=g),
              torch.randint(0, len(tokenizer), (batch_size, tokenizer.model_max_length), generator=g))
     def step():
         m(batch).backward(); opt.step(); opt.zero_grad()
+        with torch.no_grad(): torch._foreach_lerp_(ema, params, 0.001)
     return _median_step_seconds(step)
 
 
@@ -67,7 +69,8 @@ def train_latent(images, captions, tokenizer, budget: float, a, root: Path, reci
 
 def side_by_side(a, clf, evaluate_prompts) -> dict:
     "Both recipes trained for a.side_by_side minutes each, then scored alike."
-    import sys, tempfile
+    if a.sampler not in ('dpm++', 'ddim'): sys.exit("--side-by-side samples both arms with --sampler dpm++ or ddim")
+    import tempfile
     sys.path.insert(0, str(Path(__file__).resolve().parent / 'recipes'))
     import text_to_image_shapes as recipe
     import t2i_pixel_baseline as pixel
@@ -91,11 +94,14 @@ def side_by_side(a, clf, evaluate_prompts) -> dict:
     def sample_fn(prompts):
         t0 = time.perf_counter()
         ims = pixel.sample_pixel(unet, enc, tokenizer, prompts, num_inference_steps=a.steps,
-                                 guidance_scale=a.guidance, seed=a.seed, batch_size=a.batch)
+                                 guidance_scale=a.guidance, seed=a.seed, batch_size=a.batch, scheduler=a.sampler)
         return ims, (time.perf_counter() - t0) / len(prompts)
     out['pixel'], _ = evaluate_prompts(None, clf, a, sample_fn)
     out['summary'] = {
         'minutes_each': a.side_by_side,
+        'training_seconds': {'latent': out['latent_training']['seconds'], 'pixel': round(out['pixel_training']['seconds'], 1)},
+        'training_steps': {'latent_vae': out['latent_training']['vae_steps'], 'latent_unet': out['latent_training']['unet_steps'],
+                           'pixel': out['pixel_training']['steps']},
         'exact_match': {arm: out[arm]['exact'] for arm in ('latent', 'pixel')},
         'latent_higher_on_every_accuracy': all(out['latent']['exact'][j][g] > out['pixel']['exact'][j][g]
                                                for j in out['latent']['exact'] for g in GROUPS),

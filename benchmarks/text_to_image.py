@@ -180,6 +180,7 @@ def main():
     ap.add_argument('--quick', action='store_true', help='a smoke test: few images, tiny judges (not a result)')
     a = ap.parse_args()
     if a.sampler == 'none': a.sampler = None
+    if a.per_group < 2 or a.inpaint < 2: ap.error('--per-group and --inpaint must be >= 2 (a Frechet distance needs two images)')
     if a.quick: a.per_group = min(a.per_group, 8)
     torch.set_num_threads(torch.get_num_threads())
     t_start = time.perf_counter()

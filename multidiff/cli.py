@@ -669,10 +669,11 @@ def _one_line_warnings(name:str): # the command, e.g. 'multidiff sample image'
     "Each distinct user warning raised inside, printed once as one line `<name>: warning: <message>`."
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter('always')
-        yield
-    for m in dict.fromkeys(' '.join(str(w.message).split()) for w in seen
-                           if issubclass(w.category, UserWarning)):
-        print(f"{name}: warning: {m}", file=sys.stderr)
+        try: yield
+        finally:  # said even when an error follows
+            for m in dict.fromkeys(' '.join(str(w.message).split()) for w in seen
+                                   if issubclass(w.category, UserWarning)):
+                print(f"{name}: warning: {m}", file=sys.stderr)
 
 def _image_common(p):
     "Options `sample image` and `edit image` share."

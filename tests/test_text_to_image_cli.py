@@ -23,11 +23,13 @@ def run(args, cwd):
 
 
 def one_line_error(r, *parts):
-    "Exit 2 and exactly one stderr line holding every part."
+    "Exit 2 and exactly one error line on stderr holding every part (any other line a one-line warning)."
     assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith('multidiff ') and ': error: ' in lines[0], r.stderr
-    for p in parts: assert p in lines[0], (p, lines[0])
+    errors = [l for l in lines if ': error: ' in l]
+    assert len(errors) == 1 and errors[0].startswith('multidiff '), r.stderr
+    assert all(': warning: ' in l for l in lines if l not in errors), r.stderr
+    for p in parts: assert p in errors[0], (p, errors[0])
 
 
 def png(path, arr):
@@ -121,3 +123,17 @@ def test_bad_files_are_reported_not_dropped_silently(d):
     assert len(warn) == 1 and 'skipped 2 of' in warn[0], r.stderr
     assert 'gone.png: no such image' in warn[0] and 'is not an image Pillow can read' in warn[0]
     assert 'trained on 6 images' in r.stdout and '2 skipped' in r.stdout, r.stdout
+
+
+def test_resume_with_another_architecture_is_one_line(d):
+    from multidiff.image.vae import small_vae
+    if not (d / 'vae' / 'config.json').exists(): small_vae().save_pretrained(d / 'vae')
+    base = ['train', 'image', '--data', d / 'bad', '--vae', d / 'vae', '--out', d / 'ri', '--batch-size', '2',
+            '--channels', '32,32', '--text-width', '32', '--text-layers', '1', '--no-progress']
+    r = run([*base, '--steps', '2'], d)
+    assert r.returncode == 0, r.stderr
+    one_line_error(run([*base[:-5], '--text-width', '64', '--text-layers', '1', '--no-progress', '--steps', '4',
+                        '--resume'], d), 'has another unet', 'cross_attention_dim: 32 there, 64 now',
+                   'resume with the options it was started with')
+    r = run([*base, '--steps', '4', '--resume'], d)  # the same options continue
+    assert r.returncode == 0 and 'step 4' in r.stdout, r.stderr

@@ -35,8 +35,8 @@ def shapes(n: int):
 
 LOAD_LINE = ("- **Load:** `from multidiff.image.text_to_image import TextToImagePipeline; "
              "pipe = TextToImagePipeline.from_pretrained('text_to_image_shapes')`, then "
-             "`pipe('a large red circle in the middle', generator=torch.Generator().manual_seed(0)).images[0]` "
-             "(a 64x64 PIL image); `pipe.img2img`, `pipe.inpaint`, `pipe.outpaint` edit; "
+             "`pipe('a large red circle in the middle', seed=0, output_type='pil').images[0]` "
+             "(a 64x64 image); `pipe.img2img`, `pipe.inpaint`, `pipe.outpaint` edit; "
              "or `multidiff sample image --prompt ... --out DIR`.")
 
 
@@ -70,8 +70,8 @@ def train(args):
         images, _ = shapes(DATA['vae_images'])
         kw = {k: v for k, v in VAE.items() if k != 'channels'}
         def run(resume):
-            vae, _ = train_vae(images, out, steps=args.steps, resume=resume, progress=False, channels=VAE['channels'], **kw)
-            vae.save_pretrained(stage_model(args, 'vae'))
+            vae, trainer = train_vae(images, out, steps=args.steps, resume=resume, progress=False, channels=VAE['channels'], **kw)
+            if trainer.step >= args.steps: vae.save_pretrained(stage_model(args, 'vae'))  # finished (scaled) only
         train_segment(out, run)
         return
     from multidiff.core.text import build_word_tokenizer
@@ -86,6 +86,7 @@ def train(args):
 if __name__ == '__main__':
     args = recipe_args('text_to_image_shapes', None, __doc__, stages=('vae', 'unet'))
     if args.steps is None: args.steps = STEPS[args.stages[-1] if args.export else args.stage]
+    if args.export: STEPS['unet'] = args.steps  # the card and its commands say the steps the run took
     from multidiff.image.text_to_image import TextToImagePipeline
     if args.export: export(args, TextToImagePipeline.from_run, TextToImagePipeline.from_pretrained, card, stage_commands(args, STEPS))
     else: train(args)

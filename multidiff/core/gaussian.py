@@ -84,11 +84,13 @@ class GaussianScheduler(Scheduler):
         return cls(inner)
 
     def with_sampler(self, sampler:str, **overrides) -> 'GaussianScheduler':
-        ("The same noise schedule and prediction type under another sampler "
-         "(train with DDPM, sample with DPM-Solver++).")
+        "Another sampler on the same noise schedule and prediction type (e.g. DDPM-trained, DPM++-sampled)."
         scheduler_cls = diffusers_scheduler_class(sampler)
         params = inspect.signature(scheduler_cls.__init__).parameters
         cfg = {k: v for k, v in {**self.inner.config, **overrides}.items() if k in params}
+        if self.inner.config.get('rescale_betas_zero_snr') and 'rescale_betas_zero_snr' not in params:
+            raise ValueError(f"{scheduler_cls.__name__} does not support zero_terminal_snr, which this "
+                             "model's schedule uses: sample with ddpm, ddim, dpm++, euler or unipc")
         return GaussianScheduler(scheduler_cls(**cfg))
 
     def __repr__(self):

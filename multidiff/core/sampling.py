@@ -71,8 +71,8 @@ def _start(sched, shape, num_steps, gen, dtype, carry, init, strength, device):
     sched.set_timesteps(num_steps, device=device)
     timesteps = sched.timesteps
     if init is None: return timesteps, sched.init_noise(shape, gen, dtype, carry, device=device)
-    # img2img as in diffusers: run the last round(strength * num_steps) steps,
-    # starting from init noised to that level
+    # img2img as in diffusers (which floors where this rounds): run the last round(strength * num_steps)
+    # steps, starting from init noised to that level
     begin = (num_steps - max(1, round(num_steps * strength))) * sched.order
     timesteps = timesteps[begin:]; sched.set_begin_index(begin)
     return timesteps, sched.add_noise(init, sched.sample_noise(init, gen), timesteps[:1])
@@ -239,6 +239,9 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
     n = shape_batch_size(shape)
     if n < 1: raise ValueError(f"The batch is empty (shape {shape}): ask for at least one sample")
     check_known(known, known_mask, meta_state(shape))  # fail before any work if the mask does not fit
+    if known is not None and sched.order > 1:  # its corrector calls sit between the grid's levels
+        raise ValueError(f"Inpainting (`known`) needs a first-order sampler; this one makes {sched.order} "
+                         "calls per step: sample with ddpm, ddim, dpm++, euler or unipc")
     if seed is not None and generator is not None: raise ValueError("Give `generator` or `seed`, not both")
     if seed is not None: generator = [torch.Generator().manual_seed(seed + i) for i in range(n)]
     to_device = lambda st: None if st is None else state_map(lambda v: v.to(device) if device else v, st)

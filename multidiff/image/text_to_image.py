@@ -8,7 +8,7 @@ __all__ = ['text_to_image_scheduler', 'TextToImageDiffusion', 'text_to_image_dat
            'outpaint', 'demo']
 
 # %% ../../nbs/image/10_text_to_image.ipynb #636e6719
-import warnings
+import json, warnings
 from pathlib import Path
 from typing import Callable, Optional
 import numpy as np
@@ -119,6 +119,23 @@ def captioned_data(data) -> tuple: # -> (images float [N, 3, H, W] in [0, 1], ca
                            "or (images, captions) as make_shapes returns")
     return to_unit(as_images(images)), list(texts)
 
+def _plain(config) -> dict: # a diffusers or transformers config as comparable JSON values
+    d = config.to_dict() if hasattr(config, 'to_dict') else dict(config)
+    return json.loads(json.dumps({k: v for k, v in d.items() if not k.startswith('_')}, default=list))
+
+def _check_resume(model:TextToImageDiffusion, out_dir):
+    "Refuse to resume a run with another architecture: its checkpoint would not load."
+    parts = {'unet': model.denoiser.model.config, 'text_encoder': model.denoiser.text_encoder.config}
+    for part, config in parts.items():
+        f = Path(out_dir) / 'model' / part / 'config.json'
+        if not f.exists(): continue
+        old, new = _plain(json.loads(f.read_text())), _plain(config)
+        skip = {'transformers_version', 'dtype', 'torch_dtype', 'architectures'}
+        diff = {k: (old[k], new[k]) for k in sorted(set(old) & set(new) - skip) if old[k] != new[k]}
+        said = ', '.join(f'{k}: {a} there, {b} now' for k, (a, b) in diff.items())
+        if diff: raise ValueError(f"The run in {out_dir} has another {part} ({said}): "
+                                  "resume with the options it was started with")
+
 def train_text_to_image(data, # see `captioned_data`
                         out_dir='runs/text_to_image', steps:int=4000, batch_size:int=64, lr:float=3e-4,
                         seed:int=0, resume:bool=False, progress:bool=True,
@@ -138,6 +155,7 @@ def train_text_to_image(data, # see `captioned_data`
         tokenizer = PreTrainedTokenizerFast.from_pretrained(saved)
     tokenizer = tokenizer or build_word_tokenizer(texts)
     model = text_to_image_model(tokenizer, vae, cond_dropout=cond_dropout, seed=seed, **(arch or {}))
+    if resume: _check_resume(model, out_dir)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
     return train_in_folder(model, text_to_image_data(vae, tokenizer, images, texts), cfg, out_dir, resume)
 
@@ -186,10 +204,8 @@ def conditions(self:TextToImagePipeline, prompt, negative_prompt=None,
     if unknown: warnings.warn(f"Words the model never saw in training (it ignores them): {unknown}",
                               stacklevel=3)
     rep = lambda ps: [p for p in ps for _ in range(per_prompt)]
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', 'prompt\\(s\\) cut')  # long prompts: said once, below
-        return prompt_condition(self.tokenizer, rep(prompts), negative_prompt=None if negs is None
-                                else (negs if len(negs) == 1 else rep(negs)))
+    return prompt_condition(self.tokenizer, rep(prompts), negative_prompt=None if negs is None
+                            else (negs if len(negs) == 1 else rep(negs)))
 
 def _latents(self:TextToImagePipeline, cond:Tensor, null:Tensor, shape:tuple, num_inference_steps:int,
              guidance_scale:float, seed, generator, sampler, callback_on_step_end, **kw) -> Tensor:
@@ -256,7 +272,7 @@ def pixels(image) -> Tensor: # -> float [N, 3, H, W] in [0, 1]
         image = np.stack([np.array(i.convert('RGB')) for i in image])
     x = image if isinstance(image, Tensor) else torch.as_tensor(np.asarray(image))
     if x.ndim == 3: x = x[None]
-    return to_unit(as_images(x))
+    return to_unit(as_images(x.cpu()))  # decoded on the VAE's device, blended here
 
 def _per_image(prompt, n:int) -> list:
     "One prompt per image (a single prompt serves all)."
@@ -296,7 +312,7 @@ def _mask(mask, n:int, h:int, w:int) -> Tensor: # -> float [1 or n, 1, h, w] in 
     if m.ndim != 4 or m.shape[1] != 1 or m.shape[0] not in (1, n) or tuple(m.shape[-2:]) != (h, w):
         raise ValueError(f"The mask has shape {tuple(m.shape)} but the images are {n} x {h}x{w}: "
                          f"give one {h}x{w} mask (or one per image)")
-    white = 255 if m.dtype == torch.uint8 else 1
+    white = 255 if not m.dtype.is_floating_point and m.max() > 1 else 1  # 8-bit masks of any int type
     if not ((m == 0) | (m == white)).all():
         raise ValueError(f"The mask must be black and white (0 or {white}): threshold it, e.g. mask > 0.5")
     return (m == white).float()
@@ -355,6 +371,9 @@ def demo(self:TextToImagePipeline,
     from multidiff.image.shapes import EVAL_PROMPTS, parse_caption, render
     from multidiff.image.shapes_metrics import rule_prompt_accuracy
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    if not 1 <= per_group <= min(map(len, EVAL_PROMPTS.values())):
+        raise ValueError(f"per_group must be 1 to {min(map(len, EVAL_PROMPTS.values()))} "
+                         f"(the smallest prompt group), got {per_group}")
     groups = {g: ps[::max(1, len(ps) // per_group)][:per_group] for g, ps in EVAL_PROMPTS.items()}
     prompts = [p for ps in groups.values() for p in ps]
     opts = dict(num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, sampler=sampler)

@@ -270,7 +270,7 @@ def pixels(image) -> Tensor: # -> float [N, 3, H, W] in [0, 1]
         sizes = {i.size for i in image}
         if len(sizes) > 1: raise ValueError(f"The images differ in size ({sorted(sizes)}): resize them alike")
         image = np.stack([np.array(i.convert('RGB')) for i in image])
-    x = image if isinstance(image, Tensor) else torch.as_tensor(np.asarray(image))
+    x = image if isinstance(image, Tensor) else torch.as_tensor(np.array(image))  # a copy: may be read-only
     if x.ndim == 3: x = x[None]
     return to_unit(as_images(x.cpu()))  # decoded on the VAE's device, blended here
 

@@ -5,7 +5,10 @@ machine, then scored by the same judges on the same prompts and seeds.
 The latent recipe's minutes pay for everything it needs: its VAE (--vae-share of the minutes), encoding the training
 images, then the UNet for what is left (its step count set from a probe of the step time, since the trainer counts
 steps, not seconds). The baseline's loop stops on the clock itself. Both use the recipe's data, tokenizer, text
-encoder shape, batch size, learning rate, EMA and prompt dropout."""
+encoder shape, batch size, learning rate, EMA and prompt dropout. A third arm measures the shipped model's text-encoder
+choice: the same latent recipe with its text encoder frozen at its random initialisation (the stand-in for a frozen
+pretrained encoder, none of which ships its weights in a PyPI package under a clean licence), reusing the first arm's VAE
+and given the same UNet seconds."""
 import sys, time
 from pathlib import Path
 import numpy as np
@@ -46,25 +49,43 @@ def vae_step_seconds(images: np.ndarray, channels, batch_size: int) -> float:
     return _median_step_seconds(step)
 
 
-def train_latent(images, captions, tokenizer, budget: float, a, root: Path, recipe) -> tuple:
-    "The latent recipe in `budget` seconds: VAE, then the UNet with the steps the rest of the budget buys."
-    from multidiff.image.text_to_image import text_to_image_data, train_text_to_image
+def train_vae_within(images, budget: float, a, root: Path, recipe) -> tuple:
+    "The recipe's VAE for --vae-share of `budget` seconds: (vae, steps, seconds)."
     from multidiff.image.vae import train_vae
-    vae_cfg, unet_cfg = recipe.VAE, recipe.UNET
-    t0 = time.perf_counter()
-    vae_steps = max(10, int(a.vae_share * budget / vae_step_seconds(images, vae_cfg['channels'], vae_cfg['batch_size'])))
-    vae, _ = train_vae(images[:recipe.DATA['vae_images']], root / 'vae', steps=vae_steps, progress=False,
-                       **{k: v for k, v in vae_cfg.items()})
-    t_enc = time.perf_counter(); text_to_image_data(vae, tokenizer, images[:512], captions[:512])
-    encode_s = (time.perf_counter() - t_enc) * len(images) / 512
-    per_step = unet_step_seconds(tokenizer, vae, unet_cfg['arch'], unet_cfg['batch_size'], unet_cfg['lr'])
-    left = budget - (time.perf_counter() - t0) - encode_s
-    unet_steps = max(10, int(left / per_step))
-    model, trainer = train_text_to_image((images, captions), root / 'unet', steps=unet_steps, progress=False, vae=vae,
-                                         tokenizer=tokenizer, **unet_cfg)
-    info = {'vae_steps': vae_steps, 'unet_steps': unet_steps, 'unet_probe_seconds_per_step': round(per_step, 3),
-            'seconds': round(time.perf_counter() - t0, 1), 'final_loss': trainer.last_log.get('loss')}
-    return model.to_pipeline(), info
+    t0, cfg = time.perf_counter(), recipe.VAE
+    steps = max(10, int(a.vae_share * budget / vae_step_seconds(images, cfg['channels'], cfg['batch_size'])))
+    vae, _ = train_vae(images[:recipe.DATA['vae_images']], root / 'vae', steps=steps, progress=False, **cfg)
+    return vae, steps, time.perf_counter() - t0
+
+
+def train_latent(images, captions, tokenizer, vae, budget_left: float, root: Path, recipe,
+                 freeze_text_encoder: bool = False) -> tuple:
+    "The recipe's UNet (and text encoder, unless frozen) on `vae`'s latents, with the steps `budget_left` seconds buy."
+    from multidiff.image.text_to_image import text_to_image_data, train_text_to_image
+    unet_cfg, t0 = recipe.UNET, time.perf_counter()
+    arch = {**unet_cfg['arch'], 'freeze_text_encoder': freeze_text_encoder}
+    text_to_image_data(vae, tokenizer, images[:512], captions[:512])  # encoding all images is part of the cost
+    encode_s = (time.perf_counter() - t0) * len(images) / 512
+    per_step = unet_step_seconds(tokenizer, vae, arch, unet_cfg['batch_size'], unet_cfg['lr'])
+    steps = max(10, int((budget_left - (time.perf_counter() - t0) - encode_s) / per_step))
+    model, trainer = train_text_to_image((images, captions), root, steps=steps, progress=False, vae=vae,
+                                         tokenizer=tokenizer, **{**unet_cfg, 'arch': arch})
+    return model.to_pipeline(), {'unet_steps': steps, 'unet_probe_seconds_per_step': round(per_step, 3),
+                                 'unet_seconds': round(time.perf_counter() - t0, 1),
+                                 'final_loss': trainer.last_log.get('loss')}
+
+
+def latent_arms(images, captions, tokenizer, budget: float, a, root: Path, recipe, clf, evaluate_prompts) -> dict:
+    "The latent recipe with its text encoder trained jointly (the shipped choice) and frozen at its random init, each in `budget`."
+    vae, vae_steps, vae_s = train_vae_within(images, budget, a, root, recipe)
+    out = {}
+    for arm, freeze in (('latent', False), ('latent_frozen_text', True)):
+        pipe, info = train_latent(images, captions, tokenizer, vae, budget - vae_s, root / arm, recipe, freeze)
+        pipe.set_progress_bar_config(disable=True)
+        out[f'{arm}_training'] = {'vae_steps': vae_steps, 'vae_seconds': round(vae_s, 1), **info,
+                                  'seconds': round(vae_s + info['unet_seconds'], 1)}
+        out[arm], _ = evaluate_prompts(pipe, clf, a)
+    return out
 
 
 def side_by_side(a, clf, evaluate_prompts) -> dict:
@@ -81,9 +102,7 @@ def side_by_side(a, clf, evaluate_prompts) -> dict:
     tokenizer = build_word_tokenizer(captions, max_length=recipe.DATA['max_length'])
     budget, out = a.side_by_side * 60, {'minutes_each': a.side_by_side, 'train_images': n}
     with tempfile.TemporaryDirectory() as d:
-        pipe, out['latent_training'] = train_latent(images, captions, tokenizer, budget, a, Path(d), recipe)
-        pipe.set_progress_bar_config(disable=True)
-        out['latent'], _ = evaluate_prompts(pipe, clf, a)
+        out.update(latent_arms(images, captions, tokenizer, budget, a, Path(d), recipe, clf, evaluate_prompts))
     u = recipe.UNET
     unet, enc = pixel.pixel_model(tokenizer, text_width=u['arch']['text_width'], text_layers=u['arch']['text_layers'],
                                   heads=u['arch']['heads'], seed=u['seed'])
@@ -97,15 +116,17 @@ def side_by_side(a, clf, evaluate_prompts) -> dict:
                                  guidance_scale=a.guidance, seed=a.seed, batch_size=a.batch, scheduler=a.sampler)
         return ims, (time.perf_counter() - t0) / len(prompts)
     out['pixel'], _ = evaluate_prompts(None, clf, a, sample_fn)
+    arms = ('latent', 'latent_frozen_text', 'pixel')
     out['summary'] = {
         'minutes_each': a.side_by_side,
-        'training_seconds': {'latent': out['latent_training']['seconds'], 'pixel': round(out['pixel_training']['seconds'], 1)},
-        'training_steps': {'latent_vae': out['latent_training']['vae_steps'], 'latent_unet': out['latent_training']['unet_steps'],
+        'training_seconds': {arm: round(out[f'{arm}_training']['seconds'], 1) for arm in arms},
+        'training_steps': {'vae': out['latent_training']['vae_steps'], 'latent_unet': out['latent_training']['unet_steps'],
+                           'latent_frozen_text_unet': out['latent_frozen_text_training']['unet_steps'],
                            'pixel': out['pixel_training']['steps']},
-        'exact_match': {arm: out[arm]['exact'] for arm in ('latent', 'pixel')},
-        'latent_higher_on_every_accuracy': all(out['latent']['exact'][j][g] > out['pixel']['exact'][j][g]
-                                               for j in out['latent']['exact'] for g in GROUPS),
-        'seconds_per_image': {arm: out[arm]['seconds_per_image'] for arm in ('latent', 'pixel')},
+        'exact_match': {arm: out[arm]['exact'] for arm in arms},
+        'latent_higher_than_pixel_on_every_accuracy': all(
+            out['latent']['exact'][j][g] > out['pixel']['exact'][j][g] for j in out['latent']['exact'] for g in GROUPS),
+        'seconds_per_image': {arm: out[arm]['seconds_per_image'] for arm in arms},
         'sampling_speedup_latent_vs_pixel': round(out['pixel']['seconds_per_image'] /
                                                   out['latent']['seconds_per_image'], 2)}
     return out

@@ -684,7 +684,7 @@ def _image_common(p):
     p.add_argument('--negative-prompt', default=None, help="what guidance steers away from (default: '')")
     p.add_argument('--steps', type=COUNT, default=25,
                    help="sampling steps (at most the model's training timesteps)")
-    p.add_argument('--guidance-scale', type=number(float, 0), default=5.0,
+    p.add_argument('--guidance-scale', type=number(float, 0), default=1.5,
                    help='classifier-free guidance scale (1 = none, 0 = unconditional)')
     p.add_argument('--seed', type=SEED, default=0, help='same seed, same output')
     p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')

@@ -583,6 +583,62 @@ def _sample_video(a):
     print(f"multidiff sample video: wrote {a.n} clip(s) of {clips.shape[1]} frames "
           f"({clips.shape[2]}x{clips.shape[3]}) to {a.out}")
 
+# %% ../nbs/cli.ipynb #f2300005
+@contextlib.contextmanager
+def _one_line_warnings(name:str): # the command, e.g. 'multidiff sample image'
+    "Each distinct user warning raised inside, printed once as one line `<name>: warning: <message>`."
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        try: yield
+        finally:  # said even when an error follows
+            for m in dict.fromkeys(' '.join(str(w.message).split()) for w in seen
+                                   if issubclass(w.category, UserWarning)):
+                print(f"{name}: warning: {m}", file=sys.stderr)
+
+def _image_common(p):
+    "Options `sample image` and `edit image` share."
+    p.add_argument('--checkpoint', default='text_to_image_shapes',
+                   help='a pipeline folder from `multidiff train image` (RUN/final), or a shipped name '
+                        '(default: text_to_image_shapes, the captioned-shapes model)')
+    p.add_argument('--prompt', required=True, help='what to draw')
+    p.add_argument('--negative-prompt', default=None, help="what guidance steers away from (default: '')")
+    p.add_argument('--steps', type=COUNT, default=25,
+                   help="sampling steps (at most the model's training timesteps)")
+    p.add_argument('--guidance-scale', type=number(float, 0), default=1.5,
+                   help='classifier-free guidance scale (1 = none, 0 = unconditional)')
+    p.add_argument('--seed', type=SEED, default=0, help='same seed, same output')
+    p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
+    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+
+def _t2i(a):
+    "The text-to-image pipeline of --checkpoint; pipeline options from the command line."
+    pipe = _pipeline('multidiff.image.text_to_image', 'TextToImagePipeline', a.checkpoint, a.no_progress,
+                     a.steps)
+    return pipe, dict(negative_prompt=a.negative_prompt, num_inference_steps=a.steps,
+                      guidance_scale=a.guidance_scale, seed=a.seed, sampler=a.sampler, output_type='pt')
+
+def _sample_image_args(p):
+    _image_common(p)
+    p.add_argument('--n', type=COUNT, default=4, help='how many images (image i uses seed + i)')
+    p.add_argument('--out', required=True, help='output folder: image_000.png, image_001.png, ..., grid.png')
+    p.add_argument('--overwrite', action='store_true', help='replace images of an earlier run in --out')
+
+def _png(path:Path, arr): # uint8 [H, W, 3]
+    from PIL import Image
+    atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='PNG'))
+
+def _sample_image(a):
+    names = [f"image_{i:03d}.png" for i in range(a.n)] + ['grid.png']
+    out = output_folder(a.out, '--out', names, a.overwrite)
+    from multidiff.image.digits import image_grid
+    pipe, opts = _t2i(a)
+    with _one_line_warnings(f"multidiff {a.command} {a.modality}"):
+        images = pipe(a.prompt, num_images_per_prompt=a.n, **opts).images
+    arrays = [(im.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy() for im in images]
+    for name, arr in zip(names, arrays + [image_grid(images, min(a.n, 8), 1)]): _png(out / name, arr)
+    print(f"multidiff sample image: wrote {a.n} image(s) ({images.shape[2]}x{images.shape[3]}) "
+          f"and grid.png to {a.out}")
+
 # %% ../nbs/cli.ipynb #f2300002
 _SHAPES_TRAIN = 4000  # captioned-shapes train renders used without --data
 _FOLDER_HINT = ('give a folder of images with a metadata.jsonl or metadata.csv, '
@@ -662,62 +718,6 @@ def _train_image(a):
                                          seed=a.seed, resume=a.resume, progress=not a.no_progress, config=cfg,
                                          vae=vae, arch=arch, cond_dropout=a.cond_dropout)
     return _trained(a, trainer, f"trained on {said}; pipeline in {a.out}/final")
-
-# %% ../nbs/cli.ipynb #f2300005
-@contextlib.contextmanager
-def _one_line_warnings(name:str): # the command, e.g. 'multidiff sample image'
-    "Each distinct user warning raised inside, printed once as one line `<name>: warning: <message>`."
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter('always')
-        try: yield
-        finally:  # said even when an error follows
-            for m in dict.fromkeys(' '.join(str(w.message).split()) for w in seen
-                                   if issubclass(w.category, UserWarning)):
-                print(f"{name}: warning: {m}", file=sys.stderr)
-
-def _image_common(p):
-    "Options `sample image` and `edit image` share."
-    p.add_argument('--checkpoint', default='text_to_image_shapes',
-                   help='a pipeline folder from `multidiff train image` (RUN/final), or a shipped name '
-                        '(default: text_to_image_shapes, the captioned-shapes model)')
-    p.add_argument('--prompt', required=True, help='what to draw')
-    p.add_argument('--negative-prompt', default=None, help="what guidance steers away from (default: '')")
-    p.add_argument('--steps', type=COUNT, default=25,
-                   help="sampling steps (at most the model's training timesteps)")
-    p.add_argument('--guidance-scale', type=number(float, 0), default=1.5,
-                   help='classifier-free guidance scale (1 = none, 0 = unconditional)')
-    p.add_argument('--seed', type=SEED, default=0, help='same seed, same output')
-    p.add_argument('--sampler', default='dpm++', help='ddpm, ddim, dpm++, euler, heun, unipc, ...')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
-
-def _t2i(a):
-    "The text-to-image pipeline of --checkpoint; pipeline options from the command line."
-    pipe = _pipeline('multidiff.image.text_to_image', 'TextToImagePipeline', a.checkpoint, a.no_progress,
-                     a.steps)
-    return pipe, dict(negative_prompt=a.negative_prompt, num_inference_steps=a.steps,
-                      guidance_scale=a.guidance_scale, seed=a.seed, sampler=a.sampler, output_type='pt')
-
-def _sample_image_args(p):
-    _image_common(p)
-    p.add_argument('--n', type=COUNT, default=4, help='how many images (image i uses seed + i)')
-    p.add_argument('--out', required=True, help='output folder: image_000.png, image_001.png, ..., grid.png')
-    p.add_argument('--overwrite', action='store_true', help='replace images of an earlier run in --out')
-
-def _png(path:Path, arr): # uint8 [H, W, 3]
-    from PIL import Image
-    atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='PNG'))
-
-def _sample_image(a):
-    names = [f"image_{i:03d}.png" for i in range(a.n)] + ['grid.png']
-    out = output_folder(a.out, '--out', names, a.overwrite)
-    from multidiff.image.digits import image_grid
-    pipe, opts = _t2i(a)
-    with _one_line_warnings(f"multidiff {a.command} {a.modality}"):
-        images = pipe(a.prompt, num_images_per_prompt=a.n, **opts).images
-    arrays = [(im.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy() for im in images]
-    for name, arr in zip(names, arrays + [image_grid(images, min(a.n, 8), 1)]): _png(out / name, arr)
-    print(f"multidiff sample image: wrote {a.n} image(s) ({images.shape[2]}x{images.shape[3]}) "
-          f"and grid.png to {a.out}")
 
 # %% ../nbs/cli.ipynb #f2300008
 _SIDES = ('left', 'right', 'top', 'bottom')

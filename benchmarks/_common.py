@@ -58,6 +58,7 @@ def environment(packages=("torch", "diffusers", "numpy"), **extra) -> dict:
     env = {"python": platform.python_version(), "platform": platform.platform()}
     for name in packages: env[name] = getattr(importlib.import_module(name), "__version__", None)
     env.update({"torch_num_threads": torch.get_num_threads(), "torch_num_interop_threads": torch.get_num_interop_threads(),
-                "os_cpu_count": os.cpu_count(), "cpu_model": cpu_model(), "device": "cpu"})
+                "os_cpu_count": os.cpu_count(), "cpus_allowed": sorted(os.sched_getaffinity(0)),  # taskset pins
+                "cpu_model": cpu_model(), "device": "cpu"})
     env.update(extra)
     return env

@@ -35,8 +35,14 @@ class DiffusionModel(nn.Module):
         self.high_noise_fraction = high_noise_fraction
         self.null_cond = None if null_cond is None else torch.as_tensor(null_cond)
 
-    def forward(self, batch, generator=None) -> Tensor:
+    def training_parts(self, batch, generator=None) -> tuple: # -> (x0, cond, given or None)
+        ("A batch's clean state, its condition, and where (1) the state is given rather than generated "
+         "(None: nowhere); what losses other than `forward`'s (distillation) train on.")
         x0, cond = split_batch(batch)
+        return x0, cond, None
+
+    def forward(self, batch, generator=None) -> Tensor:
+        x0, cond, _ = self.training_parts(batch, generator)
         return diffusion_loss(self.denoiser, self.scheduler, x0, cond, self.null_cond, self.cond_dropout,
                               generator, self.high_noise_fraction)
 

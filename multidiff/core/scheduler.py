@@ -157,7 +157,9 @@ class StateScheduler(SchedulerMixin, ConfigMixin):
                  loss_weights:Optional[dict]=None, # {entry name: weight} in the training loss (default 1)
                  single:Optional[bool]=None, # only with configs: whether the state is one plain tensor
                  # the entries' order (saved JSON sorts keys; the order sets the random draws)
-                 entries:Optional[list]=None):
+                 entries:Optional[list]=None,
+                 # how pipelines sample by default (e.g. a distilled student's {'num_inference_steps': 4})
+                 sampling_defaults:Optional[dict]=None):
         if isinstance(schedulers, dict):  # configs (from JSON) become schedulers through the registry
             schedulers = {k: scheduler_from_config(s, f"entry {k!r}") if isinstance(s, dict) else s
                           for k, s in schedulers.items()}
@@ -173,10 +175,11 @@ class StateScheduler(SchedulerMixin, ConfigMixin):
         if bad: raise TypeError(f"Entries {bad} are not multidiff Schedulers; "
                                 "wrap a diffusers scheduler with GaussianScheduler(...)")
         self.spec, self.loss_weights = _spec_from_config(spec or {}), dict(loss_weights or {})
-        self.timesteps = None
+        self.sampling_defaults, self.timesteps = dict(sampling_defaults or {}), None
         self.register_to_config(schedulers={k: s.to_config() for k, s in self.schedulers.items()},
                                 spec=_spec_config(self.spec), loss_weights=self.loss_weights,
-                                single=self.single, entries=list(self.schedulers))
+                                single=self.single, entries=list(self.schedulers),
+                                sampling_defaults=self.sampling_defaults)
 
     def to_config(self) -> dict:
         return {'_class_name': 'StateScheduler',
@@ -194,7 +197,7 @@ def with_sampler(self:StateScheduler,
                  sampler:str, # a sampler name ('ddim', 'dpm++', ...) for every Gaussian entry
                  # diffusers scheduler options, e.g. timestep_spacing='trailing'
                  **overrides) -> StateScheduler:
-    "A copy whose Gaussian entries use `sampler`; other entries (categorical) are kept."
+    "A copy whose Gaussian entries use `sampler`, other entries (categorical) kept; no `sampling_defaults`."
     swap = {k: s.with_sampler(sampler, **overrides) if hasattr(s, 'with_sampler') else s
             for k, s in self.schedulers.items()}
     if all(a is b for a, b in zip(swap.values(), self.schedulers.values())):
@@ -235,6 +238,7 @@ def _num_train_timesteps(self:StateScheduler):
     return ns.pop()
 
 StateScheduler._in, StateScheduler._out, StateScheduler._map = _in, _out, _map
+StateScheduler.map_entries = _map  # public: entry-wise maths outside this module (e.g. distillation)
 StateScheduler.prediction_type = property(lambda self: {
     k: s.prediction_type for k, s in self.schedulers.items()})
 StateScheduler.supports_resampling = property(lambda self: all(

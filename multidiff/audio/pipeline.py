@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn, Tensor
 from diffusers.pipelines.pipeline_utils import AudioPipelineOutput as DiffusersAudioOutput
-from ..core.pipeline import MultidiffPipeline
+from ..core.pipeline import MultidiffPipeline, AUTO
 from ..core.sampling import sample, as_state_scheduler
 from ..core.checkpoint import write_json
 from .codec import MelCodec, fit_length
@@ -89,16 +89,20 @@ def _clip_count(labels, num_waveforms:int) -> int:
     if n < 1: raise ValueError(f"num_waveforms must be >= 1, got {n}")
     return n
 
+# what a call samples with, unless the caller or a distilled student's `sampling_defaults` say otherwise
+_DEFAULTS = {'num_inference_steps': 25, 'guidance_scale': 2.0, 'sampler': 'dpm++'}
+
 @torch.no_grad()
 def _audio_call(self:AudioPipeline,
                 labels=None, # a name or int (every clip), a list (one clip each), None (unconditional)
                 num_waveforms:int=1, # how many clips, unless `labels` is a list
-                num_inference_steps:int=25,
-                guidance_scale:float=2.0, # classifier-free guidance of labelled clips (1: none)
+                num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+                # classifier-free guidance of labelled clips (1: none); None: a student's, else 2
+                guidance_scale:Optional[float]=None,
                 generator=None, # a torch.Generator, or one per clip ...
                 seed:Optional[int]=None, # ... or a seed: clip i uses seed + i (default 0)
-                # the solver ('ddpm', 'ddim', 'dpm++', ...; None: the training one)
-                sampler:Optional[str]='dpm++',
+                # a solver ('ddim', 'dpm++', ...), None (the saved one), 'auto' (a student's own, else dpm++)
+                sampler:Optional[str]=AUTO,
                 # 'pt' tensors, 'np' numpy arrays, 'mel' mel images only (no Griffin-Lim)
                 output_type:str='pt',
                 return_dict:bool=True, callback_on_step_end:Optional[Callable]=None,
@@ -109,9 +113,11 @@ def _audio_call(self:AudioPipeline,
         raise ValueError(f"output_type must be 'pt', 'np' or 'mel', got {output_type!r}")
     if generator is not None and seed is not None: raise ValueError("Give `generator` or `seed`, not both")
     n, c = _clip_count(labels, num_waveforms), self.codec
-    sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
-    y, g = self.check_labels(labels, n).to(self.device), 1.0 if labels is None else guidance_scale
-    mels = sample(self.denoiser, sched, (n, 1, c.mel.n_mels, c.frames), num_steps=num_inference_steps,
+    o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
+                              guidance_scale=guidance_scale, sampler=sampler)
+    sched = self.scheduler.with_sampler(o['sampler']) if o['sampler'] else self.scheduler
+    y, g = self.check_labels(labels, n).to(self.device), 1.0 if labels is None else o['guidance_scale']
+    mels = sample(self.denoiser, sched, (n, 1, c.mel.n_mels, c.frames), num_steps=o['num_inference_steps'],
                   generator=generator, seed=0 if seed is None and generator is None else seed, cond=y,
                   null_cond=torch.tensor([self.config.num_classes]), guidance_scale=g,
                   progress=self.progress_for(), callback=self.step_callback(callback_on_step_end),
@@ -147,21 +153,30 @@ def inpaint(self:AudioPipeline, audio, # a waveform [samples] at the codec's rat
             start:float,
             end:Optional[float], # seconds: the span to generate (end None or past the clip: continue)
             label:Union[int, str, None]=None, # a name or an index (None: unconditional)
-            num_inference_steps:int=50, guidance_scale:float=2.0,
+            num_inference_steps:Optional[int]=None, # None: a distilled student's, else 50
+            guidance_scale:Optional[float]=None, # None: a student's, else 2
             generator=None, seed:Optional[int]=None, # as in `__call__`
-            sampler:str='ddim', resample:int=2, # RePaint resampling (ddpm/ddim only)
+            sampler:Optional[str]=AUTO, # as in `__call__`, but 'auto' is 'ddim' for an ordinary model
+            resample:int=2, # RePaint resampling (not a student's own LCM sampler)
             fade:float=0.01, # cross-fade in seconds
             output_type:str='pt', # 'pt' tensors or 'np' numpy arrays
             return_dict:bool=True, callback_on_step_end:Optional[Callable]=None) -> AudioPipelineOutput:
     "The clip with [start, end) seconds regenerated to fit the rest (audios [1, samples], mels [1, 1, H, W])."
     if output_type not in ('pt', 'np'):
         raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
+    o = self.sampling_options({'num_inference_steps': 50, 'guidance_scale': 2.0, 'sampler': 'ddim'},
+                              num_inference_steps=num_inference_steps, guidance_scale=guidance_scale,
+                              sampler=sampler)
+    student = o['sampler'] is None and self.scheduler.sampling_defaults  # sampled by its own scheduler
+    if resample > 1 and student and not self.scheduler.supports_resampling:
+        raise ValueError(f"resample={resample} (RePaint) repeats steps, which this distilled student's "
+                         "sampler cannot: pass a first-order teacher sampler, sampler='ddim', or resample=1")
     c = self.codec
     wave, _ = fit_length(torch.as_tensor(audio, dtype=torch.float32).reshape(-1), c.length)
     end, f0, f1 = _span_frames(c, start, end)
     mask = torch.ones(1, 1, 1, c.frames); mask[..., f0:f1] = 0  # 1 = kept
-    mels = self(None if label is None else [label], num_inference_steps=num_inference_steps,
-                guidance_scale=guidance_scale, generator=generator, seed=seed, sampler=sampler,
+    mels = self(None if label is None else [label], num_inference_steps=o['num_inference_steps'],
+                guidance_scale=o['guidance_scale'], generator=generator, seed=seed, sampler=o['sampler'],
                 output_type='mel', callback_on_step_end=callback_on_step_end,
                 known=c.encode(wave)[None].to(self.device), known_mask=mask.to(self.device),
                 resample=resample).mels
@@ -180,11 +195,17 @@ def _file_stems(self:AudioPipeline) -> list:
     stems = ['label_' + re.sub(r'[^\w.-]+', '_', name) for name in self.label_names]
     return stems if len(set(stems)) == len(stems) else [f'{s}_{i}' for i, s in enumerate(stems)]
 
-def demo(self:AudioPipeline, out_dir='runs/demo/audio', num_inference_steps:int=25, seed:int=0,
-         guidance_scale:float=2.0) -> dict:
+def demo(self:AudioPipeline, out_dir='runs/demo/audio',
+         num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+         seed:int=0,
+         guidance_scale:Optional[float]=None, # None: a student's, else 2
+        ) -> dict:
     ("One clip per label: write digit_{d}.wav (label_{name}.wav for a model with label names), "
      "spectrograms.png and metrics.json; return the metrics.")
     import matplotlib.pyplot as plt
+    o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
+                              guidance_scale=guidance_scale)
+    num_inference_steps, guidance_scale = o['num_inference_steps'], o['guidance_scale']
     out, c = Path(out_dir), self.codec
     out.mkdir(parents=True, exist_ok=True)
     labels = list(range(self.config.num_classes))

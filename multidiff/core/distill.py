@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DISTILLERS', 'gaussian_only', 'x0_from', 'ddim_jump', 'keep_given', 'generated_mask', 'student_prediction_type',
-           'student_scheduler', 'Distiller', 'teacher_x0', 'noised_example', 'ConsistencyDistiller', 'trailing_grid',
-           'ProgressiveDistiller', 'distill']
+           'student_scheduler', 'Distiller', 'teacher_x0', 'clipped', 'noised_example', 'ConsistencyDistiller',
+           'trailing_grid', 'ProgressiveDistiller', 'distill']
 
-# %% ../../nbs/core/17_distill.ipynb #84f891b8
+# %% ../../nbs/core/17_distill.ipynb #06d87686
 import copy, json
 from pathlib import Path
 from typing import Optional
@@ -19,7 +19,7 @@ from .sampling import as_state_scheduler, guided_prediction
 from .scheduler import StateScheduler
 from .state import State, batch_size, rand
 
-# %% ../../nbs/core/17_distill.ipynb #45edf175
+# %% ../../nbs/core/17_distill.ipynb #03abd143
 def gaussian_only(scheduler) -> StateScheduler:
     "The scheduler as a `StateScheduler`, checked to diffuse Gaussian entries only (they have an ODE)."
     sched = as_state_scheduler(scheduler)
@@ -42,7 +42,7 @@ def ddim_jump(scheduler:StateScheduler, x_t:State, x0_hat:State, t:Tensor, s:Ten
         return a_s.sqrt() * x0 + (1 - a_s).sqrt() * eps
     return scheduler.map_entries(jump, x_t, x0_hat)
 
-# %% ../../nbs/core/17_distill.ipynb #d90c6448
+# %% ../../nbs/core/17_distill.ipynb #a992ea26
 def keep_given(x:State, x0:State, given:Optional[State]) -> State:
     "`x` with its given elements (given = 1) set to the clean `x0`: the model input of masked generation."
     if given is None: return x
@@ -54,7 +54,7 @@ def generated_mask(given:Optional[State]) -> Optional[State]:
     if given is None: return None
     return 1 - given if isinstance(given, Tensor) else {k: 1 - m for k, m in given.items()}
 
-# %% ../../nbs/core/17_distill.ipynb #31ead0a8
+# %% ../../nbs/core/17_distill.ipynb #7a1c78ef
 def student_prediction_type(scheduler:StateScheduler, prediction_type:Optional[str]=None) -> Optional[str]:
     "The student's prediction type: as asked, else the teacher's (None: keep), with ε replaced by v."
     if prediction_type is not None: return prediction_type
@@ -76,7 +76,7 @@ def student_scheduler(teacher_scheduler, # the teacher's (Gaussian) scheduler
     return StateScheduler(new.single_scheduler if new.single else new.schedulers, new.spec, new.loss_weights,
                           sampling_defaults=defaults)
 
-# %% ../../nbs/core/17_distill.ipynb #e3346850
+# %% ../../nbs/core/17_distill.ipynb #a65c66aa
 class Distiller(nn.Module):
     "Trains `student` (`teacher` copied onto a few-step scheduler) against the frozen teacher: batch -> loss."
     def __init__(self, teacher:nn.Module, # a trained `DiffusionModel` (any modality's)
@@ -103,7 +103,7 @@ class Distiller(nn.Module):
         "Save the student's pipeline (the trainer's `save_final` writes the EMA student this way)."
         return self.student.save_pretrained(path, **kwargs)
 
-# %% ../../nbs/core/17_distill.ipynb #d702cf5a
+# %% ../../nbs/core/17_distill.ipynb #33bab185
 def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond) -> State:
     "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` (Ho & Salimans 2022, eq. 6)."
     teacher = self.teacher
@@ -111,7 +111,14 @@ def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond) -> State:
     if next(teacher.parameters()).device != dev: teacher.to(dev)  # follows the student (accelerate moves it)
     null = None if self.guidance_scale == 1 else teacher.null_cond.to(dev)
     pred = guided_prediction(teacher.denoiser, x_t, t, cond, null, self.guidance_scale)
-    return x0_from(teacher.scheduler, pred, x_t, t)
+    return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
+
+def clipped(scheduler:StateScheduler, x0:State) -> State:
+    "x̂_0 clipped where the scheduler's own sampler clips it (`clip_sample`)."
+    def clip(s, x):
+        c = s.inner.config  # without clipping an ε teacher's x̂_0 at ᾱ_t ~ 1e-9 is its error times 1e4
+        return x.clamp(-c.clip_sample_range, c.clip_sample_range) if c.get('clip_sample') else x
+    return scheduler.map_entries(clip, x0)
 
 def noised_example(self:Distiller, batch, t_of, generator=None) -> tuple:
     "(x0, cond, given, t, x_t): a batch noised to the timesteps `t_of(u)` picks from uniform u in [0, 1)."
@@ -124,7 +131,7 @@ def noised_example(self:Distiller, batch, t_of, generator=None) -> tuple:
 
 Distiller.teacher_x0, Distiller.noised_example = teacher_x0, noised_example
 
-# %% ../../nbs/core/17_distill.ipynb #85d94470
+# %% ../../nbs/core/17_distill.ipynb #4de63d3f
 class ConsistencyDistiller(Distiller):
     "Consistency distillation into a student sampled by `LCMScheduler` in `num_steps` calls."
     def __init__(self, teacher:nn.Module, num_steps:int=4, guidance_scale:float=1.0,
@@ -170,7 +177,7 @@ class ConsistencyDistiller(Distiller):
         pred = self.consistency(x_t, t, cond)
         return self.student.scheduler.loss(pred, target, x0, mask=generated_mask(given))
 
-# %% ../../nbs/core/17_distill.ipynb #6d2b882b
+# %% ../../nbs/core/17_distill.ipynb #2d07af64
 def trailing_grid(scheduler:StateScheduler, num_steps:int) -> Tensor:
     "A sampler's timesteps at `num_steps`, then -1 (clean)."
     sched = copy.deepcopy(scheduler); sched.set_timesteps(num_steps)
@@ -214,7 +221,7 @@ def _target(sched, x_s:Tensor, x_t:Tensor, t:Tensor, s:Tensor) -> Tensor:
     x0 = (x_s - rho * x_t) / (a_s.sqrt() - rho * a_t.sqrt())
     return training_target(x0, (x_t - a_t.sqrt() * x0) / (1 - a_t).sqrt(), a_t, sched.prediction_type)
 
-# %% ../../nbs/core/17_distill.ipynb #06018a09
+# %% ../../nbs/core/17_distill.ipynb #6efecae8
 DISTILLERS = {'consistency': ConsistencyDistiller, 'progressive': ProgressiveDistiller}
 
 def _rounds(method:str, num_steps:int, teacher_steps:Optional[int]) -> list: # -> [(student steps, ratio)]
@@ -239,7 +246,7 @@ def _finished(folder:Path):
     if not (final / 'model_index.json').exists(): return None
     return MultidiffPipeline.from_pretrained(final).to_model()
 
-# %% ../../nbs/core/17_distill.ipynb #6afd3e39
+# %% ../../nbs/core/17_distill.ipynb #d93e50f6
 def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model()`)
             data, # the teacher's kind of training batches (see `Trainer`)
             method:str='consistency', # 'consistency' (LCM sampler) or 'progressive' (DDIM)

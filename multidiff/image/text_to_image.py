@@ -21,7 +21,7 @@ from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from ..core.codec import VAECodec
 from ..core.gaussian import GaussianScheduler
 from ..core.model import DiffusionModel
-from ..core.pipeline import MultidiffPipeline
+from ..core.pipeline import MultidiffPipeline, AUTO
 from ..core.sampling import sample
 from ..core.scheduler import StateScheduler
 from ..core.text import (TextDenoiser, build_word_tokenizer, check_text_encoder, null_condition,
@@ -212,13 +212,21 @@ def conditions(self:TextToImagePipeline, prompt, negative_prompt=None,
     return prompt_condition(self.tokenizer, rep(prompts), negative_prompt=None if negs is None
                             else (negs if len(negs) == 1 else rep(negs)))
 
-def _latents(self:TextToImagePipeline, cond:Tensor, null:Tensor, shape:tuple, num_inference_steps:int,
-             guidance_scale:float, seed, generator, sampler, callback_on_step_end, **kw) -> Tensor:
-    "Run the core loop in latent space."
-    sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
-    return sample(self.denoiser, sched, shape, num_steps=num_inference_steps, generator=generator,
+# how the calls sample, unless the caller or a distilled student's `sampling_defaults` say otherwise
+_DEFAULTS = {'num_inference_steps': 25, 'guidance_scale': GUIDANCE_SCALE, 'sampler': None}
+
+def _latents(self:TextToImagePipeline, cond:Tensor, null:Tensor, shape:tuple,
+             num_inference_steps:Optional[int], guidance_scale:Optional[float], # None: not given
+             seed, generator,
+             sampler:Optional[str], # 'auto': not given
+             callback_on_step_end, **kw) -> Tensor:
+    "Run the core loop in latent space, with the call's options completed by `sampling_options`."
+    o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
+                              guidance_scale=guidance_scale, sampler=sampler)
+    sched = self.scheduler.with_sampler(o['sampler']) if o['sampler'] else self.scheduler
+    return sample(self.denoiser, sched, shape, num_steps=o['num_inference_steps'], generator=generator,
                   seed=None if generator is not None else seed, cond=cond, null_cond=null,
-                  guidance_scale=guidance_scale, progress=self.progress_for(),
+                  guidance_scale=o['guidance_scale'], progress=self.progress_for(),
                   callback=self.step_callback(callback_on_step_end), **kw)
 
 def _output(images:Tensor, output_type:str, return_dict:bool):
@@ -240,9 +248,12 @@ TextToImagePipeline.conditions, TextToImagePipeline._latents = conditions, _late
 @torch.no_grad()
 def _t2i_call(self:TextToImagePipeline, prompt, # one prompt or a list
               negative_prompt=None, # what guidance steers away from (default: '')
-              num_images_per_prompt:int=1, num_inference_steps:int=25, guidance_scale:float=GUIDANCE_SCALE,
+              num_images_per_prompt:int=1,
+              num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+              guidance_scale:Optional[float]=None, # None: a student's, else `GUIDANCE_SCALE`
               seed:Optional[int]=0, generator=None, # image i uses seed + i; or a generator (one per image)
-              sampler:Optional[str]=None, # None: the saved scheduler; or 'ddim', 'dpm++', ...
+              # 'ddim', 'dpm++', ...; None: the saved scheduler; 'auto': a student's own, else the saved one
+              sampler:Optional[str]=AUTO,
               output_type:str='np', return_dict:bool=True,
               height:Optional[int]=None, width:Optional[int]=None, # default: the training size
               callback_on_step_end:Optional[Callable]=None) -> ImagePipelineOutput:
@@ -290,8 +301,12 @@ def _per_image(prompt, n:int) -> list:
 @torch.no_grad()
 def img2img(self:TextToImagePipeline, image, prompt, # images (see `pixels`); one prompt or one per image
             strength:float=0.6, # how much to change: 1 ignores the image (plain generation), near 0 keeps it
-            negative_prompt=None, num_inference_steps:int=25, guidance_scale:float=GUIDANCE_SCALE,
-            seed:Optional[int]=0, generator=None, sampler:Optional[str]=None, output_type:str='np',
+            negative_prompt=None,
+            num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+            guidance_scale:Optional[float]=None, # None: a student's, else `GUIDANCE_SCALE`
+            seed:Optional[int]=0, generator=None,
+            sampler:Optional[str]=AUTO, # as in `__call__`
+            output_type:str='np',
             return_dict:bool=True, callback_on_step_end:Optional[Callable]=None) -> ImagePipelineOutput:
     "Redraw images after a prompt, from their latents noised to `strength` (SDEdit)."
     _check_output(output_type)
@@ -324,8 +339,12 @@ def _mask(mask, n:int, h:int, w:int) -> Tensor: # -> float [1 or n, 1, h, w] in 
 
 @torch.no_grad()
 def inpaint(self:TextToImagePipeline, image, mask, prompt, # images; white = regenerate; prompt(s)
-            negative_prompt=None, num_inference_steps:int=25, guidance_scale:float=GUIDANCE_SCALE,
-            seed:Optional[int]=0, generator=None, sampler:Optional[str]=None, output_type:str='np',
+            negative_prompt=None,
+            num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+            guidance_scale:Optional[float]=None, # None: a student's, else `GUIDANCE_SCALE`
+            seed:Optional[int]=0, generator=None,
+            sampler:Optional[str]=AUTO, # as in `__call__`
+            output_type:str='np',
             return_dict:bool=True, callback_on_step_end:Optional[Callable]=None) -> ImagePipelineOutput:
     "Regenerate the masked part of images after a prompt; the rest is returned unchanged."
     _check_output(output_type)
@@ -368,7 +387,10 @@ _DEMO_SCENE = ("a red circle to the left of a blue square", "a red circle to the
 
 def demo(self:TextToImagePipeline,
          out_dir='runs/demo/text_to_image', # gets prompts.png, prompts.txt, inpainting.png, metrics.json
-         seed:int=0, num_inference_steps:int=25, guidance_scale:float=GUIDANCE_SCALE, sampler:str='dpm++',
+         seed:int=0,
+         num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+         guidance_scale:Optional[float]=None, # None: a student's, else `GUIDANCE_SCALE`
+         sampler:Optional[str]=AUTO, # 'auto': a student's own, else 'dpm++'
          per_group:int=8) -> dict:
     "Draw the shapes world's prompts (a row per group) and an inpainting; write the images and metrics.json."
     import time
@@ -381,7 +403,8 @@ def demo(self:TextToImagePipeline,
                          f"(the smallest prompt group), got {per_group}")
     groups = {g: ps[::max(1, len(ps) // per_group)][:per_group] for g, ps in EVAL_PROMPTS.items()}
     prompts = [p for ps in groups.values() for p in ps]
-    opts = dict(num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, sampler=sampler)
+    opts = self.sampling_options({**_DEFAULTS, 'sampler': 'dpm++'}, num_inference_steps=num_inference_steps,
+                                 guidance_scale=guidance_scale, sampler=sampler)
     t0 = time.perf_counter()
     images = _uint8(self(prompts, seed=seed, **opts).images)
     secs = (time.perf_counter() - t0) / len(prompts)

@@ -16,7 +16,7 @@ import torch
 from torch import nn, Tensor
 from diffusers.utils import BaseOutput
 from ..core.checkpoint import write_json
-from ..core.pipeline import MultidiffPipeline
+from ..core.pipeline import MultidiffPipeline, AUTO
 from ..core.sampling import sample
 from .model import MASK_PROBS, ClipCodec, ContextGuidance, VideoDiffusion
 
@@ -24,6 +24,8 @@ from .model import MASK_PROBS, ClipCodec, ContextGuidance, VideoDiffusion
 # sampling steps by default: 10 measured best for guided prediction
 DEFAULT_STEPS = {'generate': 25, 'predict': 10}
 PREDICT_GUIDANCE = 2.0  # guidance on the given frames when predicting (`ContextGuidance`); elsewhere 1 (off)
+# `complete`, `interpolate`, `extend` by default (a distilled student's `sampling_defaults` come first)
+_DEFAULTS = {'num_inference_steps': DEFAULT_STEPS['generate'], 'guidance_scale': 1.0, 'sampler': 'ddpm'}
 
 @dataclass
 class VideoPipelineOutput(BaseOutput):
@@ -80,16 +82,22 @@ def check_clips(self:VideoPipeline, clips, # uint8 [T, H, W] or [B, T, H, W] (x 
                          "resize them first")
     return clips
 
-def _options(self:VideoPipeline, num_inference_steps:int, guidance_scale:float, generator, seed:Optional[int],
-             sampler:Optional[str], callback_on_step_end:Optional[Callable], output_type:str) -> tuple:
-    "The sampling options every window takes, and the seed (None when a generator is given: it wins)."
+def _options(self:VideoPipeline,
+             num_inference_steps:Optional[int], guidance_scale:Optional[float], # None: not given
+             generator, seed:Optional[int],
+             sampler:Optional[str], # 'auto': not given
+             callback_on_step_end:Optional[Callable], output_type:str,
+             defaults:Optional[dict]=None) -> tuple: # the call's own defaults (None: `_DEFAULTS`)
+    ("The sampling options every window takes (a student's `sampling_defaults`, else `defaults`, complete "
+     "them), and the seed (None when a generator is given: it wins).")
     if output_type not in ('np', 'pt'):
         raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
-    if guidance_scale < 0:
+    o = self.sampling_options(_DEFAULTS if defaults is None else defaults, sampler=sampler,
+                              num_inference_steps=num_inference_steps, guidance_scale=guidance_scale)
+    if o['guidance_scale'] < 0:
         raise ValueError(f"guidance_scale must be >= 0 (1: off, 0: ignore the given frames), "
-                         f"got {guidance_scale}")
-    opts = dict(num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, generator=generator,
-                sampler=sampler, callback=self.step_callback(callback_on_step_end))
+                         f"got {o['guidance_scale']}")
+    opts = dict(**o, generator=generator, callback=self.step_callback(callback_on_step_end))
     return opts, None if generator is not None else seed
 
 def _output(clips:Tensor, output_type:str, return_dict:bool):
@@ -187,18 +195,22 @@ def _call(
     self:VideoPipeline, num_videos:int=1, # clips to make (with an unbatched `context`: continuations of it)
     num_frames:Optional[int]=None, # frames per clip, given ones included (default: the window)
     context=None, # uint8 [k, H, W] or [B, k, H, W]: the given first frames, to predict what follows
-    num_inference_steps:Optional[int]=None, # default: 25 to generate, 10 to predict (`DEFAULT_STEPS`)
-    guidance_scale:Optional[float]=None, # guidance on the given frames; default: 2 to predict, else 1 (off)
+    # None: a distilled student's, else 25 to generate, 10 to predict (`DEFAULT_STEPS`)
+    num_inference_steps:Optional[int]=None,
+    # guidance on the given frames; None: a student's, else 2 to predict, 1 (off) to generate
+    guidance_scale:Optional[float]=None,
     generator=None, seed:Optional[int]=0, # a torch.Generator (or one per clip); or clip i uses seed + i
-    sampler:Optional[str]='ddpm', # the solver ('ddpm': ancestral; 'ddim', 'dpm++'); None: the training one
+    # 'ddpm' (ancestral), 'ddim', 'dpm++'; None: the saved scheduler; 'auto': a student's own, else 'ddpm'
+    sampler:Optional[str]=AUTO,
     overlap:Optional[int]=None, new:Optional[int]=None, # past the window: frames carried, new per window
     output_type:str='np', return_dict:bool=True, # uint8 numpy ('np') or torch ('pt') frames
     callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "Generate clips, or with `context` predict the frames that follow it."
     predict = context is not None
-    steps = num_inference_steps or DEFAULT_STEPS['predict' if predict else 'generate']
-    scale = guidance_scale if guidance_scale is not None else PREDICT_GUIDANCE if predict else 1.0
-    opts, seed = self._options(steps, scale, generator, seed, sampler, callback_on_step_end, output_type)
+    defaults = {**_DEFAULTS, 'num_inference_steps': DEFAULT_STEPS['predict' if predict else 'generate'],
+                'guidance_scale': PREDICT_GUIDANCE if predict else 1.0}
+    opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
+                               callback_on_step_end, output_type, defaults)
     if num_frames is not None and num_frames < 1:
         raise ValueError(f"num_frames must be >= 1, got {num_frames}")
     W, T = self.config.frames, num_frames or self.config.frames
@@ -218,8 +230,11 @@ def complete(self:VideoPipeline,
              # uint8 [T, H, W] or [B, T, H, W], T <= the window, given frames filled in
              clips,
              given, # bool [T] or [B, T]: which frames are given
-             num_inference_steps:int=25, guidance_scale:float=1.0, generator=None, seed:Optional[int]=0,
-             sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
+             num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+             guidance_scale:Optional[float]=None, # None: a student's, else 1 (off)
+             generator=None, seed:Optional[int]=0,
+             sampler:Optional[str]=AUTO, # 'auto': a student's own, else 'ddpm'
+             output_type:str='np', return_dict:bool=True,
              callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput: # as in `__call__`
     "Generate the frames not `given`, keeping the given ones exactly."
     opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
@@ -230,8 +245,11 @@ def interpolate(self:VideoPipeline,
                 # uint8 [k, H, W] each (or batched): the given first, last frames
                 first, last,
                 num_frames:int, # total frames, first and last included (at most the window)
-                num_inference_steps:int=25, guidance_scale:float=1.0, generator=None, seed:Optional[int]=0,
-                sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
+                num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+                guidance_scale:Optional[float]=None, # None: a student's, else 1 (off)
+                generator=None, seed:Optional[int]=0,
+                sampler:Optional[str]=AUTO, # 'auto': a student's own, else 'ddpm'
+                output_type:str='np', return_dict:bool=True,
                 callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "The frames between `first` and `last`."
     opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
@@ -248,8 +266,11 @@ def interpolate(self:VideoPipeline,
 def extend(self:VideoPipeline, clips, # uint8 [k, H, W] or [B, k, H, W]: the clips so far
            num_frames:int, # total frames out
            overlap:Optional[int]=None, new:Optional[int]=None, # frames carried per window (half), new ones
-           num_inference_steps:int=25, guidance_scale:float=1.0, generator=None, seed:Optional[int]=0,
-           sampler:Optional[str]='ddpm', output_type:str='np', return_dict:bool=True,
+           num_inference_steps:Optional[int]=None, # None: a distilled student's, else 25
+           guidance_scale:Optional[float]=None, # None: a student's, else 1 (off)
+           generator=None, seed:Optional[int]=0,
+           sampler:Optional[str]=AUTO, # 'auto': a student's own, else 'ddpm'
+           output_type:str='np', return_dict:bool=True,
            callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "Continue clips to `num_frames`, window by window, each conditioned on the last `overlap` frames so far."
     opts, seed = self._options(num_inference_steps, guidance_scale, generator, seed, sampler,
@@ -262,8 +283,8 @@ VideoPipeline.complete, VideoPipeline.interpolate, VideoPipeline.extend = comple
 # %% ../../nbs/video/03_pipeline.ipynb #b8ebf059
 def demo(self:VideoPipeline,
          out_dir='runs/demo/video', # {generated,predicted,truth}.{gif,mp4,npy}, frames.png, metrics
-         num_inference_steps:Optional[int]=None,
-         seed:int=0) -> dict: # steps None: 25 to generate, 10 to predict
+         num_inference_steps:Optional[int]=None, # None: a student's, else 25 to generate, 10 to predict
+         seed:int=0) -> dict:
     ("Generate a clip and predict one from held-out context; "
      "write GIFs, MP4s, .npy, a frame grid and metrics.json.")
     from PIL import Image
@@ -287,8 +308,9 @@ def demo(self:VideoPipeline,
     grid = Image.fromarray(frame_grid(torch.stack([truth[0], pred[0], gen[0]])))
     grid.resize((T * (S + 1) * 2, 3 * (S + 1) * 2), Image.NEAREST).save(out / 'frames.png')
     s = prediction_scores(pred[:, 5:], truth[:, 5:], truth[:, :5])
-    m = {'frames': T, 'size': S, 'context_frames': 5, 'num_steps': num_inference_steps or dict(DEFAULT_STEPS),
-         'seed': seed,
+    steps = self.sampling_options({'num_inference_steps': dict(DEFAULT_STEPS)},
+                                  num_inference_steps=num_inference_steps)['num_inference_steps']
+    m = {'frames': T, 'size': S, 'context_frames': 5, 'num_steps': steps, 'seed': seed,
          'generate_seconds': round(t1 - t0, 2), 'predict_seconds': round(t2 - t1, 2),
          'prediction': {k: round(v, 3) for k, v in s['model'].items() if not k.endswith('per_frame')},
          'copy_last_frame': {k: round(s['copy_last_frame'][k], 3) for k in ('psnr', 'ssim')},

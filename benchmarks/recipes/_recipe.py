@@ -60,7 +60,7 @@ def stage_commands(args, steps) -> str:
 
 def train_segment(out, train) -> float:
     "Call `train(resume)` on all CPU threads, resuming when `out` already has checkpoints; add the segment's seconds to out/wall_time.txt."
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(len(os.sched_getaffinity(0)) or 1)  # the cores this process may use (taskset)
     t0 = time.time()
     train((Path(out) / 'checkpoints').exists())
     secs = time.time() - t0

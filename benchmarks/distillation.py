@@ -1,0 +1,135 @@
+"""Few-step students against their teachers, one row per modality, side by side in one run: the student at its K
+calls; the teacher at its shipped default; the teacher with the best training-free few-step solver at the same K
+(DPM-Solver++ and UniPC, each with its default and with 'trailing' timestep spacing: all four are scored and the best
+is the baseline). Distillation cost is the student's distillation seconds over the teacher's training seconds (both
+from the shipped cards and records). Writes a JSON of results.
+
+Rows: digits (1,000 images, 100 per class, scored by two judges trained here on the train split that share nothing:
+the project's logistic regression and an RBF support-vector machine; plus nearest-neighbour distance to the training
+digits, lower is sharper). Run from the repository root:
+    .venv/bin/python benchmarks/distillation.py --rows digits --out benchmarks/results/distillation.json
+"""
+import argparse, json, re, statistics, sys, time
+from pathlib import Path
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import environment, command_line, utc_now, write_json_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLVERS = {'dpm++': {}, 'dpm++ trailing': {'timestep_spacing': 'trailing'},
+           'unipc': {}, 'unipc trailing': {'timestep_spacing': 'trailing'}}
+TARGETS = {'digits': {'max_calls': 2, 'class_accuracy_min': 0.95},
+           'cost_share_max': 0.30, 'student_beats_training_free_solver_at_same_calls': True}
+
+
+def card_hours(name: str) -> float:
+    "Training hours a shipped model's card states."
+    text = (ROOT / 'multidiff' / 'pretrained' / name / 'README.md').read_text()
+    return float(re.search(r"\*\*Wall time:\*\* ([\d.]+) h", text).group(1))
+
+
+def solver_runs(pipe, k: int, score) -> dict:
+    "The teacher at k calls with each training-free solver of SOLVERS (its scheduler swapped, then restored)."
+    saved, out = pipe.scheduler, {}
+    for name, kw in SOLVERS.items():
+        pipe.scheduler = saved.with_sampler(name.split()[0], **kw)
+        try: out[name] = score(pipe, num_inference_steps=k, sampler=None)
+        finally: pipe.scheduler = saved
+    return out
+
+
+def compare(student: dict, solvers: dict, higher: tuple, lower: tuple) -> dict:
+    "The best solver on each metric, and whether the student beats it on every one."
+    best = {m: max(s[m] for s in solvers.values()) for m in higher}
+    best.update({m: min(s[m] for s in solvers.values()) for m in lower})
+    beats = {m: student[m] > best[m] if m in higher else student[m] < best[m] for m in best}
+    return {'best_training_free': best, 'student_beats': beats, 'student_beats_all': all(beats.values())}
+
+
+def digits_row(a) -> dict:
+    from sklearn.svm import SVC
+    from multidiff.image.digits import DigitsPipeline, digit_classifier, load_digits
+    teacher = DigitsPipeline.from_pretrained(a.digits_teacher); student = DigitsPipeline.from_pretrained(a.digits_student)
+    for p in (teacher, student): p.set_progress_bar_config(disable=True)
+    k = student.scheduler.sampling_defaults['num_inference_steps']
+    x, y = load_digits('train', 0); xt, yt = load_digits('test', 0)
+    flat = lambda im: im.reshape(len(im), -1).double().numpy()
+    judges = {'logistic': digit_classifier(0), 'svc': SVC(gamma='scale').fit(flat(x), y.numpy())}
+    train = x.reshape(len(x), -1).double()
+    labels = torch.arange(10).repeat_interleave(a.per_class)
+
+    def metrics(images) -> dict:
+        out = {f'accuracy_{n}': float((torch.as_tensor(j.predict(flat(images))) == labels[:len(images)]).double().mean())
+               for n, j in judges.items()}
+        out['nn_distance'] = float(torch.cdist(images.reshape(len(images), -1).double(), train).min(1).values.mean())
+        return out
+
+    def score(pipe, **kw) -> dict:
+        times = []
+        for _ in range(a.repeats):
+            t0 = time.perf_counter(); images = pipe(labels, seed=0, **kw).images; times.append(time.perf_counter() - t0)
+        return {**metrics(images), 'seconds_per_image': statistics.median(times) / len(labels)}
+
+    real = {f'accuracy_{n}': float((torch.as_tensor(j.predict(flat(xt))) == yt).double().mean()) for n, j in judges.items()}
+    row = {'teacher': a.digits_teacher, 'student': a.digits_student, 'calls': k, 'images': len(labels),
+           'real_test_digits': real,
+           'teacher_default': {'num_inference_steps': 25, 'sampler': 'dpm++', 'guidance_scale': 2.0, **score(teacher)},
+           'teacher_training_free_at_k': solver_runs(teacher, k, score),
+           'student': score(student)}
+    row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'],
+                                ('accuracy_logistic', 'accuracy_svc'), ('nn_distance',))
+    record = json.loads((ROOT / 'multidiff' / 'pretrained' / a.digits_student / 'distillation.json').read_text()) \
+        if (ROOT / 'multidiff' / 'pretrained' / a.digits_student).exists() else \
+        json.loads((Path(a.digits_student) / 'distillation.json').read_text())
+    row['cost'] = cost(record, a.digits_teacher)
+    s = row['student']
+    row['summary'] = {'calls': k, 'student': {m: round(v, 4) for m, v in s.items()},
+                      'teacher_default': {m: round(v, 4) for m, v in row['teacher_default'].items()
+                                          if isinstance(v, float)},
+                      'best_training_free_at_k': row['comparison']['best_training_free'],
+                      'student_beats_training_free_at_k': row['comparison']['student_beats_all'],
+                      'cost_share': row['cost'].get('share'),
+                      'targets_met': {'class_accuracy': min(s['accuracy_logistic'], s['accuracy_svc']) >= 0.95,
+                                      'calls': k <= 2, 'beats_training_free': row['comparison']['student_beats_all'],
+                                      'cost_share': (row['cost'].get('share') or 1) <= 0.30},
+                      'speedup_vs_teacher_default': round(row['teacher_default']['seconds_per_image'] / s['seconds_per_image'], 1)}
+    return row
+
+
+def cost(record: dict, teacher: str) -> dict:
+    "The student's distillation seconds against the teacher's training seconds."
+    try: hours = card_hours(teacher)
+    except (FileNotFoundError, AttributeError): return {'distill_seconds': record.get('seconds')}
+    return {'distill_seconds': record['seconds'], 'teacher_training_seconds': round(hours * 3600),
+            'share': round(record['seconds'] / (hours * 3600), 3)}
+
+
+ROWS = {'digits': digits_row}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--rows', default='digits', help=f"comma-separated, of {', '.join(ROWS)}")
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--digits-teacher', default='digits'); ap.add_argument('--digits-student', default='digits-2step')
+    ap.add_argument('--per-class', type=int, default=100)
+    ap.add_argument('--repeats', type=int, default=3, help='timed repeats per setting (the median is reported)')
+    a = ap.parse_args()
+    rows = [r.strip() for r in a.rows.split(',')]
+    bad = [r for r in rows if r not in ROWS]
+    if bad: ap.error(f"unknown rows {bad}; valid: {', '.join(ROWS)}")
+    t0, old = time.perf_counter(), Path(a.out)
+    # rows run at different times keep their own date and command (a row is rerun when its student changes)
+    res = {'targets': TARGETS, 'rows': json.loads(old.read_text())['rows'] if old.exists() else {}}
+    for r in rows:
+        t_row = time.perf_counter()
+        res['rows'][r] = {'date': utc_now(), 'command': command_line(),
+                          'environment': environment(('torch', 'diffusers', 'sklearn')), **ROWS[r](a)}
+        res['rows'][r]['wall_seconds'] = round(time.perf_counter() - t_row, 1)
+        print(r, json.dumps(res['rows'][r]['summary']), flush=True)
+    write_json_atomic(Path(a.out), res)
+
+
+if __name__ == '__main__':
+    main()

@@ -6,8 +6,10 @@ from the shipped cards and records). Writes a JSON of results.
 
 Rows: digits (1,000 images, 100 per class, scored by two judges trained here on the train split that share nothing:
 the project's logistic regression and an RBF support-vector machine; plus nearest-neighbour distance to the training
-digits, lower is sharper). Run from the repository root:
-    .venv/bin/python benchmarks/distillation.py --rows digits --out benchmarks/results/distillation.json
+digits, lower is sharper); audio (500 FSDD clips, 50 per digit, as benchmarks/audio_fsdd.py scores them: its digit
+classifier's accuracy and Fréchet distance, decoded and re-encoded through Griffin-Lim; real-time factor). Run from the
+repository root (rows merge into an existing --out):
+    .venv/bin/python benchmarks/distillation.py --rows digits,audio --out benchmarks/results/distillation.json
 """
 import argparse, json, re, statistics, sys, time
 from pathlib import Path
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLVERS = {'dpm++': {}, 'dpm++ trailing': {'timestep_spacing': 'trailing'},
            'unipc': {}, 'unipc trailing': {'timestep_spacing': 'trailing'}}
 TARGETS = {'digits': {'max_calls': 2, 'class_accuracy_min': 0.95},
+           'audio': {'max_calls': 4, 'accuracy_within': 0.02, 'frechet_max_ratio': 1.25, 'real_time_factor_max': 0.1},
            'cost_share_max': 0.30, 'student_beats_training_free_solver_at_same_calls': True}
 
 
@@ -79,10 +82,7 @@ def digits_row(a) -> dict:
            'student': score(student)}
     row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'],
                                 ('accuracy_logistic', 'accuracy_svc'), ('nn_distance',))
-    record = json.loads((ROOT / 'multidiff' / 'pretrained' / a.digits_student / 'distillation.json').read_text()) \
-        if (ROOT / 'multidiff' / 'pretrained' / a.digits_student).exists() else \
-        json.loads((Path(a.digits_student) / 'distillation.json').read_text())
-    row['cost'] = cost(record, a.digits_teacher)
+    row['cost'] = cost(_record(a.digits_student), a.digits_teacher)
     s = row['student']
     row['summary'] = {'calls': k, 'student': {m: round(v, 4) for m, v in s.items()},
                       'teacher_default': {m: round(v, 4) for m, v in row['teacher_default'].items()
@@ -105,7 +105,60 @@ def cost(record: dict, teacher: str) -> dict:
             'share': round(record['seconds'] / (hours * 3600), 3)}
 
 
-ROWS = {'digits': digits_row}
+def audio_row(a) -> dict:
+    "FSDD: the project's digit classifier (accuracy, Fréchet distance in its embedding) and the real-time factor."
+    import warnings
+    from multidiff.audio.model import load_clips
+    from multidiff.audio.pipeline import AudioPipeline
+    from multidiff.audio.metrics import train_classifier, predict, frechet_distance, audio_scores
+    from multidiff.core.checkpoint import shared_dir
+    warnings.filterwarnings('ignore', message='Cropped')
+    root = shared_dir() / 'data' / 'audio' / 'fsdd'
+    if not (root / 'manifest.csv').exists(): sys.exit(f"FSDD not found at {root}: set MULTIDIFF_SHARED")
+    teacher, student = AudioPipeline.from_pretrained(a.audio_teacher), AudioPipeline.from_pretrained(a.audio_student)
+    for p in (teacher, student): p.set_progress_bar_config(disable=True)
+    k, codec = student.scheduler.sampling_defaults['num_inference_steps'], teacher.codec
+    tr, te = load_clips(root, codec, 'train'), load_clips(root, codec, 'test')
+    clf = train_classifier(tr['mels'], tr['labels'], epochs=30, seed=0)
+    labels = torch.arange(teacher.config.num_classes).repeat_interleave(a.audio_per_class)
+
+    def score(pipe, **kw) -> dict:
+        gen_t, inv_t, mels = [], [], []
+        for i in range(0, len(labels), 50):  # the audio benchmark's batches and seeds
+            t0 = time.perf_counter()
+            m = pipe(labels[i:i + 50].tolist(), seed=i, output_type='mel', **kw).mels
+            t1 = time.perf_counter(); w = codec.decode(m); t2 = time.perf_counter()
+            gen_t.append(t1 - t0); inv_t.append(t2 - t1); mels.append(codec.encode(w))
+        sc = audio_scores(clf, torch.cat(mels), labels, te['mels'])
+        return {'accuracy': sc['accuracy'], 'frechet_distance': sc['frechet_distance'],
+                'real_time_factor': (sum(gen_t) + sum(inv_t)) / (len(labels) * codec.seconds)}
+
+    row = {'teacher': a.audio_teacher, 'student': a.audio_student, 'calls': k, 'clips': len(labels),
+           'real_test_accuracy': audio_scores(clf, te['mels'], te['labels'], te['mels'])['accuracy'],
+           'teacher_default': {'num_inference_steps': 25, 'sampler': 'dpm++', 'guidance_scale': 2.0, **score(teacher)},
+           'teacher_training_free_at_k': solver_runs(teacher, k, score), 'student': score(student)}
+    row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'], ('accuracy',), ('frechet_distance',))
+    row['cost'] = cost(_record(a.audio_student), a.audio_teacher)
+    s, t = row['student'], row['teacher_default']
+    row['summary'] = {'calls': k, 'student': s, 'teacher_default': {m: t[m] for m in s},
+                      'best_training_free_at_k': row['comparison']['best_training_free'],
+                      'student_beats_training_free_at_k': row['comparison']['student_beats_all'],
+                      'cost_share': row['cost'].get('share'),
+                      'targets_met': {'accuracy_within_0.02': s['accuracy'] >= t['accuracy'] - 0.02,
+                                      'frechet_within_1.25x': s['frechet_distance'] <= 1.25 * t['frechet_distance'],
+                                      'real_time_factor': s['real_time_factor'] <= 0.1, 'calls': k <= 4,
+                                      'beats_training_free': row['comparison']['student_beats_all'],
+                                      'cost_share': (row['cost'].get('share') or 1) <= 0.30}}
+    return row
+
+
+def _record(student: str) -> dict:
+    "A student's distillation record: a shipped name or a folder."
+    shipped = ROOT / 'multidiff' / 'pretrained' / student
+    return json.loads(((shipped if shipped.exists() else Path(student)) / 'distillation.json').read_text())
+
+
+ROWS = {'digits': digits_row, 'audio': audio_row}
 
 
 def main():
@@ -113,7 +166,9 @@ def main():
     ap.add_argument('--rows', default='digits', help=f"comma-separated, of {', '.join(ROWS)}")
     ap.add_argument('--out', required=True)
     ap.add_argument('--digits-teacher', default='digits'); ap.add_argument('--digits-student', default='digits-2step')
-    ap.add_argument('--per-class', type=int, default=100)
+    ap.add_argument('--per-class', type=int, default=100, help='digits per class')
+    ap.add_argument('--audio-teacher', default='audio_fsdd'); ap.add_argument('--audio-student', default='audio_fsdd-4step')
+    ap.add_argument('--audio-per-class', type=int, default=50, help='clips per digit (the audio benchmark\'s)')
     ap.add_argument('--repeats', type=int, default=3, help='timed repeats per setting (the median is reported)')
     a = ap.parse_args()
     rows = [r.strip() for r in a.rows.split(',')]

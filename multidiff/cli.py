@@ -113,7 +113,7 @@ def atomic_write(path:Path, write): # write(tmp) writes the file at the temporar
 def _demo_args(p):
     p.add_argument('--out', default='runs/demo',
                    help='output folder (created): samples.png, real.png, model/, metrics.json, '
-                        'molecules/, sr/, audio/, video/, text_to_image/')
+                        'digits_2step/, molecules/, sr/, audio/, video/, text_to_image/')
     p.add_argument('--steps', type=COUNT, default=400,
                    help='training steps (400: about a minute on 2 CPU cores)')
     p.add_argument('--num-steps', type=COUNT, default=25, help='sampling steps')
@@ -142,6 +142,10 @@ def _pipeline(module:str, cls:str, # where the pipeline class lives, and its nam
 # the shipped pipelines the demo runs after the digits: (module, class, shipped name, folder under --out,
 # its summary line from that folder and the demo's metrics)
 _SHIPPED_DEMOS = (
+    ('multidiff.image.digits', 'DigitsPipeline', 'digits-2step', 'digits_2step', lambda o, m: (
+        f"digits, the shipped 2-call student (digits-2step, distilled from the shipped teacher): wrote "
+        f"{o}/samples.png, metrics.json; class accuracy {m['class_accuracy']:.2f} in {m['sample_seconds']} s "
+        f"({m['num_inference_steps']} network calls per image)")),
     ('multidiff.molecules.pipeline', 'MoleculePipeline', 'molecules_qm9', 'molecules', lambda o, m: (
         f"molecules: wrote {o}/molecules.png, molecules.smi, metrics.json; {m['n']} molecules in "
         f"{m['sample_seconds']} s, validity {m['validity']:.2f}, uniqueness {m['uniqueness']:.2f}")),
@@ -150,8 +154,9 @@ _SHIPPED_DEMOS = (
         f"upscaled.png, metrics.json; {m['input_size'][1]}x{m['input_size'][0]} -> "
         f"{m['output_size'][1]}x{m['output_size'][0]} in {m['seconds']} s, "
         f"PSNR-Y {m['multidiff']['psnr_y']:.2f} dB (bicubic {m['bicubic']['psnr_y']:.2f})")),
-    ('multidiff.audio.pipeline', 'AudioPipeline', 'audio_fsdd', 'audio', lambda o, m: (
-        f"audio: wrote {o}/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; "
+    ('multidiff.audio.pipeline', 'AudioPipeline', 'audio_fsdd-4step', 'audio', lambda o, m: (
+        f"audio (the shipped 4-call student audio_fsdd-4step, distilled from audio_fsdd): wrote "
+        f"{o}/digit_0.wav .. digit_9.wav, spectrograms.png, metrics.json; "
         f"real-time factor {m['real_time_factor']}")),
     ('multidiff.video.pipeline', 'VideoPipeline', 'video_mmnist', 'video', lambda o, m: (
         f"video: wrote {o}/generated.gif, predicted.gif (5 given frames, {m['frames'] - 5} predicted), "
@@ -935,8 +940,9 @@ def _modality_command(table, verb):
     return add, lambda a: table[a.modality][2](a)
 
 COMMANDS = {'demo': ("The main job: train the worked example (8x8 digits) for about a minute; "
+                     "sample the shipped 2-call distilled student of it; "
                      "sample the shipped molecule pipeline; upscale a photo with the shipped SR pipeline; "
-                     "speak digits with the shipped audio pipeline; "
+                     "speak digits with the shipped audio pipeline's 4-call distilled student; "
                      "generate and predict Moving MNIST clips with the shipped video pipeline; "
                      "draw prompts and inpaint with the shipped text-to-image pipeline; "
                      "write images, WAV files, GIF/MP4 clips and metrics", _demo_args, _demo_run),

@@ -35,6 +35,7 @@ def args():
     ap.add_argument('--train-teacher', action='store_true', help='digits: train and ship the teacher itself')
     ap.add_argument('--export', action='store_true', help='ship the student with its card')
     ap.add_argument('--bench', default=None, help="the benchmark's JSON, for the card's measured numbers")
+    ap.add_argument('--note', default='', help='a line for the card (e.g. what shared the machine)')
     a = ap.parse_args()
     a.teacher = a.teacher or TEACHERS[a.modality]
     a.name = f"{Path(a.teacher).name}-{a.steps}step"
@@ -72,7 +73,7 @@ def train_digits_teacher():
         f"- **Seed:** 0. **Steps:** {DIGITS_TEACHER_STEPS} optimizer steps of 128 (EMA 0.995 weights shipped).",
         f"- **Command:** `.venv/bin/python benchmarks/recipes/distilled.py digits --train-teacher` "
         f"(= `multidiff train digits --out runs/digits_teacher --steps {DIGITS_TEACHER_STEPS}`).",
-        f"- **Wall time:** {secs / 3600:.3f} h ({secs:.0f} s) of training on {_cpu()}, {torch.get_num_threads()} "
+        f"- **Wall time:** {secs / 3600:.4f} h ({secs:.0f} s) of training on {_cpu()}, {torch.get_num_threads()} "
         f"CPU thread(s), no GPU ({platform.platform()}).",
         "- **Student:** `digits-2step` (see its card).", ""]))
     print(f"shipped {out} ({secs:.0f} s of training)")
@@ -92,10 +93,21 @@ def teacher_hours(teacher: str) -> float:
     return float(m.group(1))
 
 
+def _without(argv: list, options: tuple) -> list:
+    "argv less `options` and their values (--export takes none)."
+    out, skip = [], False
+    for x in argv:
+        if skip: skip = False; continue
+        if x in options: skip = x != '--export'; continue
+        out.append(x)
+    return out
+
+
 def export(a):
     "Copy the student to multidiff/pretrained/NAME and write its card."
     record = json.loads((a.out / 'student' / 'distillation.json').read_text())
-    secs = sum(float(l.split('=')[1]) for l in (a.out / 'wall_time.txt').read_text().split())
+    wall = sum(float(l.split('=')[1]) for l in (a.out / 'wall_time.txt').read_text().split())
+    secs = record['seconds']  # the distillation itself; `wall` adds start-up, loading the teacher and the data
     out = ROOT / 'multidiff' / 'pretrained' / a.name
     if out.exists(): shutil.rmtree(out)
     shutil.copytree(a.out / 'student', out)
@@ -106,6 +118,8 @@ def export(a):
     bench = json.loads(Path(a.bench).read_text()) if a.bench else {}
     row = bench.get('rows', {}).get(a.modality, {})
     script = 'benchmarks/recipes/distilled.py'
+    export_args = ' '.join(_without(sys.argv[1:], ('--note',)))
+    train_args = ' '.join(_without(sys.argv[1:], ('--note', '--bench', '--export')))
     lines = [f"# multidiff {a.name}: a {a.steps}-step {record['method']} student of `{a.teacher}`", "",
              f"- **Teacher:** `{a.teacher}` (multidiff/pretrained/{a.teacher}, see its card), guided at scale "
              f"{record['guidance_scale']:g}; the guidance is folded into the student, which samples at scale 1.",
@@ -115,10 +129,11 @@ def export(a):
              f"(`scheduler/scheduler_config.json`'s `sampling_defaults`: {json.dumps(sched.get('sampling_defaults'))}).",
              "- **Data:** the teacher's training data, as `multidiff distill` loads it by default." if not a.data
              else f"- **Data:** {a.data}.",
-             f"- **Command:** `.venv/bin/python {script} {' '.join(sys.argv[1:]).replace(' --export', '').replace(' --bench ' + str(a.bench), '')}` "
-             f"(= `multidiff {' '.join(distill_argv(a))}`), then `.venv/bin/python {script} {' '.join(sys.argv[1:])}`.",
-             f"- **Wall time:** {secs / 3600:.3f} h ({secs:.0f} s) of distillation on {_cpu()}, {torch.get_num_threads()} CPU "
-             f"thread(s), no GPU: {100 * secs / 3600 / hours:.0f}% of the teacher's {hours:.3f} h of training.", ""]
+             f"- **Command:** `.venv/bin/python {script} {train_args}` "
+             f"(= `multidiff {' '.join(distill_argv(a))}`), then `.venv/bin/python {script} {export_args}`.",
+             f"- **Wall time:** {secs / 3600:.4f} h ({secs:.0f} s) of distillation on {_cpu()}, {torch.get_num_threads()} CPU "
+             f"thread(s), no GPU ({wall:.0f} s with start-up and loading): {100 * secs / 3600 / hours:.0f}% of the "
+             f"teacher's {hours:.4f} h of training.", *([f"- **Note:** {a.note}"] if a.note else []), ""]
     if row: lines += ["## Measured (benchmarks/distillation.py)", "", "```json", json.dumps(row.get('summary', row), indent=2),
                       "```", ""]
     (out / 'README.md').write_text('\n'.join(lines).replace(f"{ROOT}/", ''))

@@ -229,3 +229,18 @@ def run_demo(out_dir='runs/demo', # where outputs go
     pipe.save_pretrained(out / 'model')
     write_json(out / 'metrics.json', metrics)
     return metrics
+
+# %% ../../nbs/image/04_digits.ipynb #5d1a0002
+def _pipeline_demo(self:DigitsPipeline, out_dir='runs/demo/digits', per_class:int=10, seed:int=0) -> dict:
+    "A row of `per_class` samples per digit at the checkpoint's own settings: samples.png and metrics.json."
+    import matplotlib.pyplot as plt
+    out, labels = Path(out_dir), torch.arange(10).repeat_interleave(per_class)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time(); images = self(labels, seed=seed).images; secs = time.time() - t0
+    o = self.sampling_options(SAMPLING, num_inference_steps=None, guidance_scale=None, sampler='auto')
+    m = {**digit_metrics(images, labels, seed=seed), **o, 'sample_seconds': round(secs, 3), 'seed': seed}
+    plt.imsave(out / 'samples.png', image_grid(images, nrow=per_class), cmap='gray')
+    write_json(out / 'metrics.json', m)
+    return m
+
+DigitsPipeline.demo = _pipeline_demo

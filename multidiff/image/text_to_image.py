@@ -20,7 +20,7 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from ..core.codec import VAECodec
 from ..core.gaussian import GaussianScheduler
-from ..core.model import DiffusionModel
+from ..core.model import DiffusionModel, split_batch
 from ..core.pipeline import MultidiffPipeline, AUTO
 from ..core.sampling import sample
 from ..core.scheduler import StateScheduler
@@ -67,6 +67,10 @@ class TextToImageDiffusion(DiffusionModel):
             raise ValueError(f"A text-to-image batch is {_BATCH}; got keys {sorted(batch)}")
         ids = tokenize_prompts(self.tokenizer, list(batch['texts']))
         return VAECodec(self.vae).encode(batch['images'].to(self.vae.device)), ids.to(self.vae.device)
+
+    def training_parts(self, batch, generator=None) -> tuple: # -> (latents, token ids, None)
+        "A batch's clean latents and prompt ids (what distillation trains on); nothing is given."
+        return (*self.example(batch), None) if isinstance(batch, dict) else (*split_batch(batch), None)
 
     def forward(self, batch, generator=None) -> Tensor:
         return super().forward(self.example(batch) if isinstance(batch, dict) else batch, generator)

@@ -322,9 +322,14 @@ class VideoDiffusion(DiffusionModel):
                              f"summing to 1, got {mask_probs}")
         self.frames, self.size, self.mask_probs, self.codec = frames, size, tuple(mask_probs), ClipCodec()
 
-    def forward(self, batch:Tensor, generator=None) -> Tensor:
+    def training_parts(self, batch:Tensor, generator=None) -> tuple: # -> (x0, {'mask': given}, given)
+        "The clips as states and the frames given (mask 1): clean inputs, left out of the loss."
         x0 = self.codec.encode(batch)
         mask = training_masks(len(x0), x0.shape[2], generator, self.mask_probs).to(x0)
+        return x0, {'mask': mask}, mask
+
+    def forward(self, batch:Tensor, generator=None) -> Tensor:
+        x0, _, mask = self.training_parts(batch, generator)
         xt, t, target = self.scheduler.training_example(x0, generator, self.high_noise_fraction)
         pred = self.denoiser(mask * x0 + (1 - mask) * xt, t, {'mask': mask})  # given frames are clean ...
         pre = isinstance(self.denoiser, Preconditioned)

@@ -809,7 +809,8 @@ def _distill_args(p, data_help:str):
     p.add_argument('--grid', type=COUNT, default=None,
                    help="consistency: points of the distillation grid (LCM's original steps; default 50)")
     p.add_argument('--guidance-scale', type=number(float, 0), default=None,
-                   help="the teacher's guidance, folded into the student (default: the teacher's own)")
+                   help="the teacher's guidance, folded into the student (default: the modality's "
+                        "sampling default, 1 for a teacher that is itself a distilled student)")
     p.add_argument('--data', default=None, help=data_help)
     p.add_argument('--train-steps', type=COUNT, default=None, help='optimizer steps (per progressive round)')
     p.add_argument('--batch-size', type=COUNT, default=None, help='global batch size (all processes)')
@@ -819,15 +820,18 @@ def _distill_args(p, data_help:str):
     p.add_argument('--config', default=None, help='JSON file of TrainConfig fields (explicit flags win)')
     p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
 
-def _distill(a, pipe, data, defaults:dict): # defaults: train_steps, batch_size, lr, guidance_scale
-    "Distil the loaded teacher `pipe` on `data`; the command's last line says where the student is."
+def _distill(a, load, # load() -> (the teacher pipeline, its kind of training data), called after the checks
+             defaults:dict): # train_steps, batch_size, lr, and the modality's guidance_scale
+    "Distil the teacher on its data; the command's last line says where the student is."
     if a.method == 'consistency' and a.teacher_steps:
         raise CLIError("--teacher-steps is for --method progressive", "drop it, or use --method progressive")
     if a.method == 'progressive' and a.grid:
         raise CLIError("--grid is for --method consistency", "drop it")
     cfg = train_options(argparse.Namespace(**{**vars(a), 'steps': a.train_steps}))
+    pipe, data = load()
     from multidiff.core.distill import distill
-    w = a.guidance_scale if a.guidance_scale is not None else defaults['guidance_scale']
+    # the teacher's own guidance: the modality's, or 1 for a teacher that is itself a guided student
+    w = pipe.sampling_options(defaults, guidance_scale=a.guidance_scale)['guidance_scale']
     student = distill(pipe.to_model(), data, a.method, a.steps, a.out,
                       steps=cfg.pop('steps', defaults['train_steps']),
                       batch_size=cfg.pop('batch_size', defaults['batch_size']),
@@ -846,21 +850,22 @@ def _distill(a, pipe, data, defaults:dict): # defaults: train_steps, batch_size,
 # %% ../nbs/cli.ipynb #d1571003
 def _distill_digits(a):
     if a.data: input_path(a.data, '--data', hint='give an .npz with arrays images [N, H, W] and labels [N]')
-    from multidiff.image.digits import load_digits, CODEC
-    pipe = _pipeline('multidiff.image.digits', 'DigitsPipeline', a.teacher, a.no_progress)
-    x, y = load_digits('train', a.seed, a.data)
-    return _distill(a, pipe, (CODEC.encode(x), y),
-                    {'train_steps': 1000, 'batch_size': 128, 'lr': 1e-3, 'guidance_scale': 2.0})
+    def load():
+        from multidiff.image.digits import load_digits, CODEC
+        x, y = load_digits('train', a.seed, a.data)
+        pipe = _pipeline('multidiff.image.digits', 'DigitsPipeline', a.teacher, a.no_progress)
+        return pipe, (CODEC.encode(x), y)
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 128, 'lr': 1e-3, 'guidance_scale': 2.0})
 
 def _distill_audio(a):
     if a.data: input_path(a.data, '--data', 'folder', 'give a folder of clips named {label}_*.wav, '
                           'sub-folders named by label, or a manifest.csv')
-    from multidiff.audio.model import load_clips, speech_sample_path
-    pipe = _pipeline('multidiff.audio.pipeline', 'AudioPipeline', a.teacher, a.no_progress)
-    model = pipe.to_model()
-    d = load_clips(a.data or speech_sample_path(), model.codec, 'train', label_names=model.label_names)
-    return _distill(a, pipe, (d['mels'], d['labels']),
-                    {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4, 'guidance_scale': 2.0})
+    def load():
+        from multidiff.audio.model import load_clips, speech_sample_path
+        pipe = _pipeline('multidiff.audio.pipeline', 'AudioPipeline', a.teacher, a.no_progress)
+        d = load_clips(a.data or speech_sample_path(), pipe.codec, 'train', label_names=pipe.label_names)
+        return pipe, (d['mels'], d['labels'])
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4, 'guidance_scale': 2.0})
 
 def _distill_image_args(p):
     _distill_args(p, _DATA.format('image', 'the captioned-shapes world'))
@@ -868,23 +873,26 @@ def _distill_image_args(p):
                    help='--data images are made square, this side (the shapes world is 64)')
 
 def _distill_image(a):
-    images, texts, _ = _image_data(a)
-    from multidiff.image.text_to_image import text_to_image_data
-    pipe = _pipeline('multidiff.image.text_to_image', 'TextToImagePipeline', a.teacher, a.no_progress)
-    from multidiff.image.text_to_image import GUIDANCE_SCALE
-    return _distill(a, pipe, text_to_image_data(pipe.vae, pipe.tokenizer, images, texts),
-                    {'train_steps': 1000, 'batch_size': 64, 'lr': 1e-4, 'guidance_scale': GUIDANCE_SCALE})
+    from multidiff.image.text_to_image import GUIDANCE_SCALE, text_to_image_data
+    def load():
+        images, texts, _ = _image_data(a)
+        pipe = _pipeline('multidiff.image.text_to_image', 'TextToImagePipeline', a.teacher, a.no_progress)
+        return pipe, text_to_image_data(pipe.vae, pipe.tokenizer, images, texts)
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 64, 'lr': 1e-4,
+                              'guidance_scale': GUIDANCE_SCALE})
 
 def _distill_video(a):
     if a.data: input_path(a.data, '--data', 'folder', 'give a folder holding MNIST idx files, '
                           't10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz')
-    from multidiff.video.data import MovingDigits
-    pipe = _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.teacher, a.no_progress)
-    a.digit_size, c = 14, pipe.config
-    steps, bs = a.train_steps or 1000, a.batch_size or 8
-    data = MovingDigits(_video_digits(a), canvas=c.size, frames=c.frames, step=1.8, length=max(steps * bs, 1),
-                        seed=a.seed)
-    return _distill(a, pipe, data, {'train_steps': 1000, 'batch_size': 8, 'lr': 1e-4, 'guidance_scale': 1.0})
+    def load():
+        from multidiff.video.data import MovingDigits
+        pipe = _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.teacher, a.no_progress)
+        a.digit_size, c = 14, pipe.config  # the shipped teacher's Moving MNIST: 14-pixel digits, 1.8 px/frame
+        n = (a.train_steps or 1000) * (a.batch_size or 8)
+        clips = MovingDigits(_video_digits(a), canvas=c.size, frames=c.frames, step=1.8, length=n,
+                             seed=a.seed)
+        return pipe, clips
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 8, 'lr': 1e-4, 'guidance_scale': 1.0})
 
 # %% ../nbs/cli.ipynb #d1571004
 _DATA = "training data as `multidiff train {}` takes it (default: {})"

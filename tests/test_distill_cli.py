@@ -55,6 +55,10 @@ def test_progressive_student_runs_its_rounds(teacher, tmp_path):
     cfg = _scheduler(tmp_path / 'pd' / 'student')
     assert cfg['schedulers']['_']['diffusers_class'] == 'DDIMScheduler'
     assert cfg['schedulers']['_']['diffusers_config']['prediction_type'] == 'v_prediction'  # an ε teacher's student
+    assert cfg['sampling_defaults'] == {'num_inference_steps': 2, 'guidance_scale': 1.0}  # folded in round 1, kept
+    record = json.loads((tmp_path / 'pd' / 'student' / 'distillation.json').read_text())
+    assert [r['folder'] for r in record['rounds']] == ['round-8-to-4', 'round-4-to-2']
+    assert record['seconds'] == round(sum(r['seconds'] for r in record['rounds']), 1) > 0
 
 
 @pytest.mark.parametrize('argv,expected', [
@@ -64,6 +68,9 @@ def test_progressive_student_runs_its_rounds(teacher, tmp_path):
     (['--teacher', '{t}', '--out', '{d}/o', '--teacher-steps', '8'], "--teacher-steps is for --method progressive"),
     (['--teacher', '{t}', '--out', '{d}/o', '--method', 'progressive', '--steps', '4', '--teacher-steps', '12'],
      "teacher_steps=12 must be num_steps=4 times a power of 2"),
+    (['--teacher', '{t}', '--out', '{d}/o', '--method', 'progressive', '--steps', '3'],
+     "needs the teacher's 6 steps to divide its 1000 timesteps"),
+    (['--teacher', '{t}', '--out', '{d}/o', '--grid', '2000'], "give a coarser grid"),
     (['--teacher', '{t}', '--out', '{d}/o', '--steps', '60'], "num_steps must be in [1, original_steps=50]"),
     (['--teacher', 'audio_fsdd', '--out', '{d}/o'], "holds a AudioPipeline, not a DigitsPipeline"),
 ])

@@ -15,6 +15,7 @@ import torch
 from torch import nn, Tensor
 from .forward import predict_x0, training_target, expand_like
 from .gaussian import GaussianScheduler
+from .loss import drop_condition
 from .sampling import as_state_scheduler, guided_prediction
 from .scheduler import StateScheduler
 from .state import State, batch_size, rand
@@ -72,7 +73,9 @@ def student_scheduler(teacher_scheduler, # the teacher's (Gaussian) scheduler
     # no x̂_0 clipping: the distillation targets are derived without it
     new = sched.with_sampler(sampler, clip_sample=False, **({} if pt is None else {'prediction_type': pt}),
                              **overrides)
-    defaults = {'num_inference_steps': num_steps, **({'guidance_scale': 1.0} if guidance_folded else {})}
+    # a teacher that is itself a student (a later progressive round) has its guidance folded in already
+    folded = guidance_folded or 'guidance_scale' in sched.sampling_defaults
+    defaults = {'num_inference_steps': num_steps, **({'guidance_scale': 1.0} if folded else {})}
     return StateScheduler(new.single_scheduler if new.single else new.schedulers, new.spec, new.loss_weights,
                           sampling_defaults=defaults)
 
@@ -123,10 +126,13 @@ def clipped(scheduler:StateScheduler, x0:State) -> State:
 def noised_example(self:Distiller, batch, t_of, generator=None) -> tuple:
     "(x0, cond, given, t, x_t): a batch noised to the timesteps `t_of(u)` picks from uniform u in [0, 1)."
     x0, cond, given = self.student.training_parts(batch, generator)
-    sched = self.teacher.scheduler
+    teacher, sched = self.teacher, self.teacher.scheduler
+    # the teacher's condition dropout: the student learns the unconditional case too (guidance is moot there)
+    cond = drop_condition(cond, teacher.null_cond, getattr(teacher, 'cond_dropout', 0.0), generator)
     like = x0 if isinstance(x0, Tensor) else next(iter(x0.values()))
     t = t_of(rand((batch_size(x0),), generator, device=like.device))
-    x_t = sched.add_noise(x0, sched.sample_noise(x0, generator), t)
+    noise = sched.sample_noise(x0, generator)  # q(x_t | x_0) itself, whichever sampler the teacher carries:
+    x_t = sched.map_entries(lambda s, x, e: s.training_input(x, e, t), x0, noise)
     return x0, cond, given, t, keep_given(x_t, x0, given)
 
 Distiller.teacher_x0, Distiller.noised_example = teacher_x0, noised_example
@@ -141,6 +147,9 @@ class ConsistencyDistiller(Distiller):
         if not 1 <= num_steps <= original_steps:
             raise ValueError(f"num_steps must be in [1, original_steps={original_steps}], got {num_steps}")
         if not 0 <= target_decay < 1: raise ValueError(f"target_decay must be in [0, 1), got {target_decay}")
+        if original_steps > gaussian_only(teacher.scheduler).num_train_timesteps:
+            raise ValueError(f"original_steps={original_steps} is more than the teacher's "
+                             f"{teacher.scheduler.num_train_timesteps} timesteps: give a coarser grid")
         sched = student_scheduler(teacher.scheduler, 'lcm', num_steps, guidance_scale != 1, prediction_type,
                                   original_inference_steps=original_steps)
         super().__init__(teacher, sched, guidance_scale)
@@ -149,6 +158,10 @@ class ConsistencyDistiller(Distiller):
         # a submodule, so checkpoints hold it (exact resume); frozen, so the optimizer never moves it
         self.target = copy.deepcopy(self.student.denoiser).requires_grad_(False)
         self.target_decay = target_decay
+
+    def train(self, mode:bool=True):
+        super().train(mode); self.target.eval()  # θ⁻ only evaluates
+        return self
 
     @torch.no_grad()
     def update_target(self):
@@ -161,8 +174,9 @@ class ConsistencyDistiller(Distiller):
         sched = self.student.scheduler
         x0 = x0_from(sched, (denoiser or self.student.denoiser)(x_t, t, cond), x_t, t)
         def f(s, x, x0_hat):
-            c_skip, c_out = s.inner.get_scalings_for_boundary_condition_discrete(t.to(x.dtype))
-            return expand_like(c_skip, x) * x + expand_like(c_out, x) * x0_hat
+            # in float32: (10 t)^2 overflows half precision
+            c_skip, c_out = s.inner.get_scalings_for_boundary_condition_discrete(t.float())
+            return expand_like(c_skip.to(x.dtype), x) * x + expand_like(c_out.to(x.dtype), x) * x0_hat
         return sched.map_entries(f, x_t, x0)
 
     def forward(self, batch, generator=None) -> Tensor:
@@ -190,10 +204,15 @@ class ProgressiveDistiller(Distiller):
                  prediction_type:Optional[str]=None):
         if num_steps < 1 or ratio < 2: raise ValueError(f"num_steps must be >= 1 and ratio >= 2, "
                                                         f"got {num_steps} and {ratio}")
+        T = gaussian_only(teacher.scheduler).num_train_timesteps
+        if T % (num_steps * ratio):  # DDIM steps by T // n: only then is its next timestep the grid's
+            raise ValueError(f"Progressive distillation needs the teacher's {num_steps * ratio} steps to "
+                             f"divide its {T} timesteps: pick steps that divide {T}")
         sched = student_scheduler(teacher.scheduler, 'ddim', num_steps, guidance_scale != 1, prediction_type,
-                                  timestep_spacing='trailing')
+                                  timestep_spacing='trailing', set_alpha_to_one=True)
         super().__init__(teacher, sched, guidance_scale)
-        # 'trailing' grids nest: the teacher's every ratio-th timestep is the student's (tested below)
+        # 'trailing' grids nest: the teacher's every ratio-th timestep is the student's, and with T divisible
+        # DDIM's own next timestep is the grid's (tested below)
         self.grid, self.teacher_grid = (trailing_grid(sched, num_steps),
                                         trailing_grid(sched, num_steps * ratio))
         self.num_steps, self.ratio = num_steps, ratio
@@ -243,8 +262,16 @@ def _finished(folder:Path):
     "The student a finished round saved, or None."
     from multidiff.core.pipeline import MultidiffPipeline
     final = folder / 'final'
-    if not (final / 'model_index.json').exists(): return None
+    if not (final / 'round.json').exists(): return None
     return MultidiffPipeline.from_pretrained(final).to_model()
+
+def _add_seconds(folder:Path, seconds:float) -> float:
+    "Add a training segment's seconds to the round's record; the total so far (resumed runs add up)."
+    from multidiff.core.checkpoint import write_json
+    path = folder / 'seconds.json'
+    total = (json.loads(path.read_text())['seconds'] if path.exists() else 0.0) + seconds
+    write_json(path, {'seconds': round(total, 1)})
+    return round(total, 1)
 
 # %% ../../nbs/core/17_distill.ipynb #d93e50f6
 def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model()`)
@@ -257,31 +284,35 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
             teacher_steps:Optional[int]=None, # progressive: the first round's teacher steps (default 2 x)
             seed:int=0, resume:bool=False, progress:bool=True,
             config:Optional[dict]=None, # more `TrainConfig` fields
-            **method_kwargs) -> nn.Module: # e.g. original_steps, prediction_type
-    "Distil `teacher` into a `num_steps`-step student, saved to `out_dir/student` and returned (EMA weights)."
+            **method_kwargs) -> Optional[nn.Module]: # e.g. original_steps, prediction_type
+    "Distil `teacher` into a `num_steps`-step student (`out_dir/student`); returns it, or None if stopped."
     from multidiff.core.trainer import Trainer, domain_config
     from multidiff.core.checkpoint import write_json
     import time
     out, rounds = Path(out_dir), _rounds(method, num_steps, teacher_steps)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **(config or {}))
-    current, w, log, t0 = teacher, guidance_scale, [], time.perf_counter()
+    current, w, log = teacher, guidance_scale, []
     for n, ratio in rounds:
         folder = out if len(rounds) == 1 else out / f'round-{n * (ratio or 1)}-to-{n}'
-        done = _finished(folder)
+        done = _finished(folder) if resume else None  # without resume the Trainer refuses a used folder
         if done is None:
             kw = dict(method_kwargs, **({'ratio': ratio} if ratio else {}))
             distiller = DISTILLERS[method](current, n, w, **kw)
-            resume_here = resume and (folder / 'checkpoints').is_dir()
+            t0, resume_here = time.perf_counter(), resume and (folder / 'checkpoints').is_dir()
             trainer = Trainer(distiller, data, cfg, folder).fit(resume=resume_here)
+            seconds = _add_seconds(folder, time.perf_counter() - t0)
             if trainer.step < cfg.steps: return None  # interrupted: checkpoint saved, resume=True goes on
             done = distiller.student
             if trainer.ema is not None: trainer.ema.copy_to(distiller.parameters())
-            log.append({'folder': str(folder), 'steps': n, 'final_loss': trainer.last_log.get('loss')})
+            write_json(folder / 'final' / 'round.json',
+                       {'folder': str(folder.relative_to(out)), 'steps': n, 'seconds': seconds,
+                        'final_loss': getattr(trainer, 'last_log', {}).get('loss')})
+        log.append(json.loads((folder / 'final' / 'round.json').read_text()))
         current, w = done.eval(), 1.0  # the next round's teacher: guidance is already folded in
     current.save_pretrained(out / 'student')
     write_json(out / 'student' / 'distillation.json',
                {'method': method, 'num_steps': num_steps, 'teacher_steps': teacher_steps,
                 'guidance_scale': guidance_scale, 'train_steps_per_round': steps, 'batch_size': batch_size,
-                'lr': lr, 'seed': seed, 'rounds': log, 'seconds': round(time.perf_counter() - t0, 1),
+                'lr': lr, 'seed': seed, 'rounds': log, 'seconds': round(sum(r['seconds'] for r in log), 1),
                 **{k: v for k, v in method_kwargs.items() if isinstance(v, (int, float, str))}})
     return current

@@ -236,7 +236,7 @@ def _state_call(self:StatePipeline, shape, # the state's shape, batch first
                 num_inference_steps:Optional[int]=None, guidance_scale:Optional[float]=None,
                 # a generator (or one per sample); or seed: sample i uses seed + i
                 generator=None, seed:Optional[int]=None,
-                # the condition; a solver to swap in ('ddim', 'dpm++', ...)
+                # the condition; a solver to swap in ('ddim', 'dpm++', ...; None or 'auto': the saved one)
                 cond=None, sampler:Optional[str]=None,
                 # states are tensors ('pt') or numpy arrays ('np')
                 output_type:str='pt', return_dict:bool=True,
@@ -245,7 +245,7 @@ def _state_call(self:StatePipeline, shape, # the state's shape, batch first
     "Generate states with the core loop."
     if output_type not in ('pt', 'np'):
         raise ValueError(f"output_type must be 'pt' or 'np', got {output_type!r}")
-    sched = self.scheduler.with_sampler(sampler) if sampler else self.scheduler
+    sched = self.scheduler.with_sampler(sampler) if sampler not in (None, AUTO) else self.scheduler
     o = self.sampling_options({'num_inference_steps': 50, 'guidance_scale': 1.0},
                               num_inference_steps=num_inference_steps, guidance_scale=guidance_scale)
     num_inference_steps, guidance_scale = o['num_inference_steps'], o['guidance_scale']

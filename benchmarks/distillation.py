@@ -91,15 +91,7 @@ def digits_row(a) -> dict:
                                 ('accuracy_logistic', 'accuracy_svc'), ('nn_distance',))
     row['cost'] = cost(_record(a.digits_student), a.digits_teacher)
     s = row['student']
-    row['summary'] = {'calls': k, 'student': {m: round(v, 4) for m, v in s.items()},
-                      'teacher_default': {m: round(v, 4) for m, v in row['teacher_default'].items()
-                                          if isinstance(v, float)},
-                      'best_training_free_at_k': row['comparison']['best_training_free'],
-                      'student_beats_training_free_at_k': row['comparison']['student_beats_all'],
-                      'cost_share': row['cost'].get('share'),
-                      'targets_met': {'class_accuracy': min(s['accuracy_logistic'], s['accuracy_svc']) >= 0.95,
-                                      'calls': k <= 2, 'beats_training_free': row['comparison']['student_beats_all'],
-                                      'cost_share': (row['cost'].get('share') or 1) <= 0.30},
+    row['summary'] = {**summary(row, k, 2, {'class_accuracy': min(s['accuracy_logistic'], s['accuracy_svc']) >= 0.95}),
                       'speedup_vs_teacher_default': round(row['teacher_default']['seconds_per_image'] / s['seconds_per_image'], 1)}
     return row
 
@@ -147,16 +139,20 @@ def audio_row(a) -> dict:
     row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'], ('accuracy',), ('frechet_distance',))
     row['cost'] = cost(_record(a.audio_student), a.audio_teacher)
     s, t = row['student'], row['teacher_default']
-    row['summary'] = {'calls': k, 'student': s, 'teacher_default': {m: t[m] for m in s},
-                      'best_training_free_at_k': row['comparison']['best_training_free'],
-                      'student_beats_training_free_at_k': row['comparison']['student_beats_all'],
-                      'cost_share': row['cost'].get('share'),
-                      'targets_met': {'accuracy_within_0.02': s['accuracy'] >= t['accuracy'] - 0.02,
-                                      'frechet_within_1.25x': s['frechet_distance'] <= 1.25 * t['frechet_distance'],
-                                      'real_time_factor': s['real_time_factor'] <= 0.1, 'calls': k <= 4,
-                                      'beats_training_free': row['comparison']['student_beats_all'],
-                                      'cost_share': (row['cost'].get('share') or 1) <= 0.30}}
+    row['summary'] = summary(row, k, 4, {'accuracy_within_0.02': s['accuracy'] >= t['accuracy'] - 0.02,
+                                         'frechet_within_1.25x': s['frechet_distance'] <= 1.25 * t['frechet_distance'],
+                                         'real_time_factor': s['real_time_factor'] <= 0.1})
     return row
+
+
+def summary(row: dict, k: int, max_calls: int, targets: dict) -> dict:
+    "A row's summary: student vs teacher default and the best training-free solver, cost, targets met."
+    s, t, c = row['student'], row['teacher_default'], row['comparison']
+    return {'calls': k, 'student': s, 'teacher_default': {m: t[m] for m in s},
+            'best_training_free_at_k': c['best_training_free'],
+            'student_beats_training_free_at_k': c['student_beats_all'], 'cost_share': row['cost'].get('share'),
+            'targets_met': {**targets, 'calls': k <= max_calls, 'beats_training_free': c['student_beats_all'],
+                            'cost_share': (row['cost'].get('share') or 1) <= TARGETS['cost_share_max']}}
 
 
 def image_row(a) -> dict:
@@ -186,13 +182,7 @@ def image_row(a) -> dict:
     row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'], tuple(acc), ('frechet_all',))
     row['cost'] = cost(_record(a.image_student), a.image_teacher)
     s, t = row['student'], row['teacher_default']
-    row['summary'] = {'calls': k, 'student': s, 'teacher_default': {m: t[m] for m in s},
-                      'best_training_free_at_k': row['comparison']['best_training_free'],
-                      'student_beats_training_free_at_k': row['comparison']['student_beats_all'],
-                      'cost_share': row['cost'].get('share'),
-                      'targets_met': {'exact_within_0.05': all(s[m] >= t[m] - 0.05 for m in acc), 'calls': k <= 4,
-                                      'beats_training_free': row['comparison']['student_beats_all'],
-                                      'cost_share': (row['cost'].get('share') or 1) <= 0.30},
+    row['summary'] = {**summary(row, k, 4, {'exact_within_0.05': all(s[m] >= t[m] - 0.05 for m in acc)}),
                       'speedup_vs_teacher_default': round(t['seconds_per_image'] / s['seconds_per_image'], 1)}
     return row
 

@@ -187,17 +187,21 @@ def _demo_run(a):
         print(f"  {summary(out, _pipeline(module, cls, name).demo(out, seed=a.seed))}")
 
 # %% ../nbs/cli.ipynb #9a5a36f7
+def _run_options(p, seed_help:str):
+    "Options of every command that trains (`train`, `distill`): batch, lr, seed, resume, config, progress."
+    p.add_argument('--batch-size', type=COUNT, default=None, help='global batch size (all processes)')
+    p.add_argument('--lr', type=number(float, 0, above=True), default=None, help='peak learning rate')
+    p.add_argument('--seed', type=SEED, default=0, help=seed_help)
+    p.add_argument('--resume', action='store_true', help='continue from the latest checkpoint in --out')
+    p.add_argument('--config', default=None, help='JSON file of TrainConfig fields (explicit flags win)')
+    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+
 def _train_common(p):
     "Options every `multidiff train <modality>` shares."
     p.add_argument('--data', default=None, help='training data (the modality says which formats)')
     p.add_argument('--out', required=True, help='run folder: checkpoints/, log.csv, tb/, final/')
     p.add_argument('--steps', type=COUNT, default=None, help='optimizer steps')
-    p.add_argument('--batch-size', type=COUNT, default=None, help='global batch size (all processes)')
-    p.add_argument('--lr', type=number(float, 0, above=True), default=None, help='peak learning rate')
-    p.add_argument('--seed', type=SEED, default=0, help='seed for weights, data order and noise')
-    p.add_argument('--resume', action='store_true', help='continue from the latest checkpoint in --out')
-    p.add_argument('--config', default=None, help='JSON file of TrainConfig fields (explicit flags win)')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    _run_options(p, 'seed for weights, data order and noise')
 
 def train_options(a) -> dict:
     "TrainConfig fields from --config, overridden by explicit flags; the run folder checked before any work."
@@ -813,12 +817,7 @@ def _distill_args(p, data_help:str):
                         "sampling default, 1 for a teacher that is itself a distilled student)")
     p.add_argument('--data', default=None, help=data_help)
     p.add_argument('--train-steps', type=COUNT, default=None, help='optimizer steps (per progressive round)')
-    p.add_argument('--batch-size', type=COUNT, default=None, help='global batch size (all processes)')
-    p.add_argument('--lr', type=number(float, 0, above=True), default=None, help='peak learning rate')
-    p.add_argument('--seed', type=SEED, default=0, help='seed for data order and noise')
-    p.add_argument('--resume', action='store_true', help='continue from the latest checkpoint in --out')
-    p.add_argument('--config', default=None, help='JSON file of TrainConfig fields (explicit flags win)')
-    p.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    _run_options(p, 'seed for data order and noise')
 
 def _distill(a, load, # load() -> (the teacher pipeline, its kind of training data), called after the checks
              defaults:dict): # train_steps, batch_size, lr, and the modality's guidance_scale

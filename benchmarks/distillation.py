@@ -9,8 +9,10 @@ the project's logistic regression and an RBF support-vector machine; plus neares
 digits, lower is sharper); audio (500 FSDD clips, 50 per digit, as benchmarks/audio_fsdd.py scores them: its digit
 classifier's accuracy and Fréchet distance, decoded and re-encoded through Griffin-Lim; real-time factor). Run from the
 repository root (rows merge into an existing --out); image (text to image on captioned shapes, 200 prompts per group,
-scored as benchmarks/text_to_image.py scores them: a CNN judge trained here and a training-free rule judge):
-    .venv/bin/python benchmarks/distillation.py --rows digits,audio,image --out benchmarks/results/distillation.json
+scored as benchmarks/text_to_image.py scores them: a CNN judge trained here and a training-free rule judge); video
+(Moving MNIST prediction as benchmarks/video_mmnist.py scores it: 200 held-out sequences, 5 frames given, 10 predicted;
+SSIM and PSNR, with sharpness (bright-pixel ratio) and motion against the truth's beside them, because blur raises SSIM):
+    .venv/bin/python benchmarks/distillation.py --rows digits,audio,image,video --out benchmarks/results/distillation.json
 """
 import argparse, json, re, statistics, sys, time
 from pathlib import Path
@@ -187,13 +189,50 @@ def image_row(a) -> dict:
     return row
 
 
+def video_row(a) -> dict:
+    "Moving MNIST prediction as benchmarks/video_mmnist.py scores it: 200 held-out sequences, 5 frames given, 10 predicted."
+    import video_mmnist as vm
+    from multidiff.core.checkpoint import shared_dir
+    from multidiff.video.data import MovingDigits
+    from multidiff.video.pipeline import VideoPipeline
+    from multidiff.video.metrics import prediction_scores
+    teacher, student = VideoPipeline.from_pretrained(a.video_teacher), VideoPipeline.from_pretrained(a.video_student)
+    for p in (teacher, student): p.set_progress_bar_config(disable=True)
+    k, d = student.scheduler.sampling_defaults['num_inference_steps'], vm.DATA
+    test = MovingDigits(vm.digits(shared_dir(), 'test'), canvas=d['canvas'], num_digits=d['num_digits'], frames=15,
+                        step=d['step'], length=a.video_sequences, seed=10 ** 6)  # the video benchmark's sequences
+    truth = torch.stack([test[i] for i in range(a.video_sequences)])
+
+    def score(pipe, **kw) -> dict:
+        t0 = time.perf_counter()
+        pred = torch.cat([pipe(context=truth[i:i + 50, :5], seed=i, num_frames=15, output_type='pt', **kw).frames
+                          for i in range(0, len(truth), 50)])
+        secs = (time.perf_counter() - t0) / len(truth)
+        m = prediction_scores(pred[:, 5:], truth[:, 5:], truth[:, :5])['model']
+        # sharpness and motion against the truth's (1 is right): blur raises SSIM, so these sit beside it
+        return {'ssim': m['ssim'], 'psnr': m['psnr'], 'bright_ratio': m['bright_ratio'],
+                'bright_error': abs(m['bright_ratio'] - 1), 'motion_ratio': m['motion_ratio'],
+                'motion_error': abs(m['motion_ratio'] - 1), 'seconds_per_prediction': secs}
+
+    row = {'teacher': a.video_teacher, 'student': a.video_student, 'calls': k, 'sequences': len(truth),
+           'teacher_default': {'num_inference_steps': 10, 'sampler': 'ddpm', 'guidance_scale': 2.0, **score(teacher)},
+           'teacher_training_free_at_k': solver_runs(teacher, k, score), 'student': score(student)}
+    row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'], ('ssim', 'psnr'),
+                                ('bright_error', 'motion_error'))
+    row['cost'] = cost(_record(a.video_student), a.video_teacher)
+    s, t = row['student'], row['teacher_default']
+    row['summary'] = {**summary(row, k, 2, {'ssim_within_0.01': s['ssim'] >= t['ssim'] - 0.01}),
+                      'speedup_vs_teacher_default': round(t['seconds_per_prediction'] / s['seconds_per_prediction'], 1)}
+    return row
+
+
 def _record(student: str) -> dict:
     "A student's distillation record: a shipped name or a folder."
     shipped = ROOT / 'multidiff' / 'pretrained' / student
     return json.loads(((shipped if shipped.exists() else Path(student)) / 'distillation.json').read_text())
 
 
-ROWS = {'digits': digits_row, 'audio': audio_row, 'image': image_row}
+ROWS = {'digits': digits_row, 'audio': audio_row, 'image': image_row, 'video': video_row}
 
 
 def main():
@@ -207,6 +246,8 @@ def main():
     ap.add_argument('--image-teacher', default='text_to_image_shapes')
     ap.add_argument('--image-student', default='text_to_image_shapes-4step')
     ap.add_argument('--image-per-group', type=int, default=200, help='prompts per group (the t2i benchmark\'s)')
+    ap.add_argument('--video-teacher', default='video_mmnist'); ap.add_argument('--video-student', default='video_mmnist-2step')
+    ap.add_argument('--video-sequences', type=int, default=200, help='held-out sequences (the video benchmark\'s)')
     ap.add_argument('--repeats', type=int, default=3, help='timed repeats per setting (the median is reported)')
     a = ap.parse_args()
     rows = [r.strip() for r in a.rows.split(',')]

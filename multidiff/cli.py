@@ -891,7 +891,8 @@ def _distill_video(a):
         clips = MovingDigits(_video_digits(a), canvas=c.size, frames=c.frames, step=1.8, length=n,
                              seed=a.seed)
         return pipe, clips
-    return _distill(a, load, {'train_steps': 1000, 'batch_size': 8, 'lr': 1e-4, 'guidance_scale': 1.0})
+    # guidance on the given frames as the teacher predicts with it (moot where nothing is given)
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 8, 'lr': 1e-4, 'guidance_scale': 2.0})
 
 # %% ../nbs/cli.ipynb #d1571004
 _DATA = "training data as `multidiff train {}` takes it (default: {})"

@@ -54,6 +54,24 @@ def distill_argv(a) -> list:
     return argv
 
 
+def _write_idx(path: Path, array) -> None:
+    "A uint8 array as an MNIST idx file (gzip): magic 0x08 (uint8) and its rank, big-endian sizes, the bytes."
+    import gzip, numpy as np
+    head = bytes([0, 0, 8, array.ndim]) + np.asarray(array.shape, '>i4').tobytes()
+    with gzip.open(path, 'wb') as f: f.write(head + np.ascontiguousarray(array, np.uint8).tobytes())
+
+
+def video_teacher_data(a) -> str:
+    "The video teacher's training digits (the first 9000 MNIST test images; the rest are the benchmark's) as idx files."
+    from multidiff.core.checkpoint import shared_dir
+    from multidiff.video.data import mnist_digits
+    images, labels = mnist_digits(shared_dir() / 'data' / 'video' / 'mnist')
+    n = 9000  # benchmarks/recipes/video_mmnist.py's DATA['train_digits']
+    folder = a.out / 'teacher_digits'; folder.mkdir(parents=True, exist_ok=True)
+    _write_idx(folder / 't10k-images-idx3-ubyte.gz', images[:n]); _write_idx(folder / 't10k-labels-idx1-ubyte.gz', labels[:n])
+    return str(folder)
+
+
 def train_digits_teacher():
     "The digits example's teacher, trained as `multidiff demo` trains it, shipped as multidiff/pretrained/digits."
     from multidiff.cli import main
@@ -103,6 +121,15 @@ def _without(argv: list, options: tuple) -> list:
     return out
 
 
+def _data_line(a) -> str:
+    if a.teacher_data:
+        return ("- **Data:** the teacher's: Moving MNIST clips (2 digits of 14 px, 1.8 px per frame) made on the fly from the "
+                "first 9,000 MNIST test images, which the recipe writes as idx files to RUN/teacher_digits; the last "
+                "1,000 stay the benchmark's.")
+    return ("- **Data:** the teacher's training data, as `multidiff distill` loads it by default." if not a.data
+            else f"- **Data:** {a.data}.")
+
+
 def export(a):
     "Copy the student to multidiff/pretrained/NAME and write its card."
     record = json.loads((a.out / 'student' / 'distillation.json').read_text())
@@ -127,8 +154,7 @@ def export(a):
              f"`{json.dumps({k: v for k, v in record.items() if k not in ('rounds', 'seconds')})}`.",
              f"- **Sampling:** `{inner['diffusers_class']}` at {a.steps} steps by default "
              f"(`scheduler/scheduler_config.json`'s `sampling_defaults`: {json.dumps(sched.get('sampling_defaults'))}).",
-             "- **Data:** the teacher's training data, as `multidiff distill` loads it by default." if not a.data
-             else f"- **Data:** {a.data}.",
+             _data_line(a),
              f"- **Command:** `.venv/bin/python {script} {train_args}` "
              f"(= `multidiff {' '.join(distill_argv(a))}`), then `.venv/bin/python {script} {export_args}`.",
              f"- **Wall time:** {secs / 3600:.4f} h ({secs:.0f} s) of distillation on {_cpu()}, {torch.get_num_threads()} CPU "
@@ -145,6 +171,8 @@ def main():
     if a.train_teacher:
         if a.modality != 'digits': sys.exit('--train-teacher is for digits (the other teachers have their own recipes)')
         return train_digits_teacher()
+    a.teacher_data = a.modality == 'video' and a.data is None  # written by the recipe, the held-out digits left out
+    if a.teacher_data: a.data = str(a.out / 'teacher_digits') if a.export else video_teacher_data(a)
     if a.export: return export(a)
     from multidiff.cli import main as cli
     rc = []

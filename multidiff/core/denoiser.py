@@ -81,14 +81,17 @@ class DiffusersDenoiser(ModelMixin, ConfigMixin):
         self.cond_arg = cond_arg
         self.register_to_config(cond_arg=cond_arg, model_spec=globals()['model_spec'](self.model))
 
-    def forward(self, sample:Tensor, timestep, cond=None) -> Tensor:
-        if cond is None: kwargs = {}
-        elif isinstance(cond, dict): kwargs = cond
-        elif self.cond_arg is None:
+    def network_kwargs(self, sample:Tensor, cond=None) -> dict:
+        "The keyword arguments `cond` becomes for the wrapped model (what a control branch also reads)."
+        if cond is None: return {}
+        if isinstance(cond, dict): return dict(cond)
+        if self.cond_arg is None:
             raise ValueError(f"{type(self.model).__name__} takes no condition; "
                              "pass cond=None, or a dict of forward keyword arguments")
-        else: kwargs = {self.cond_arg: cond}
-        return self.model(sample, timestep, **kwargs).sample
+        return {self.cond_arg: cond}
+
+    def forward(self, sample:Tensor, timestep, cond=None) -> Tensor:
+        return self.model(sample, timestep, **self.network_kwargs(sample, cond)).sample
 
 # %% ../../nbs/core/06_denoiser.ipynb #c2d1102b
 class FoldedDenoiser(ModelMixin, ConfigMixin):

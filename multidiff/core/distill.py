@@ -16,7 +16,7 @@ from torch import nn, Tensor
 from .forward import predict_x0, training_target, expand_like
 from .gaussian import GaussianScheduler
 from .loss import drop_condition
-from .sampling import as_state_scheduler, guided_prediction
+from .sampling import as_state_scheduler
 from .scheduler import StateScheduler
 from .state import State, batch_size, rand
 
@@ -89,7 +89,7 @@ class Distiller(nn.Module):
         super().__init__()
         gaussian_only(teacher.scheduler)
         if not guidance_scale >= 0: raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale}")
-        if guidance_scale != 1 and getattr(teacher, 'null_cond', None) is None:
+        if guidance_scale != 1 and not teacher.can_guide():
             raise ValueError(f"guidance_scale={guidance_scale} needs a teacher trained with a null condition "
                              "(null_cond, condition dropout); distil it with guidance_scale=1")
         self.student = student if student is not None else copy.deepcopy(teacher)
@@ -107,13 +107,12 @@ class Distiller(nn.Module):
         return self.student.save_pretrained(path, **kwargs)
 
 # %% ../../nbs/core/17_distill.ipynb #33bab185
-def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond) -> State:
-    "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` (Ho & Salimans 2022, eq. 6)."
+def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
+               x0:Optional[State]=None, given:Optional[State]=None, generator=None) -> State:
+    "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` its own way (`DiffusionModel.guided_prediction`)."
     teacher = self.teacher
-    dev = t.device
-    if next(teacher.parameters()).device != dev: teacher.to(dev)  # follows the student (accelerate moves it)
-    null = None if self.guidance_scale == 1 else teacher.null_cond.to(dev)
-    pred = guided_prediction(teacher.denoiser, x_t, t, cond, null, self.guidance_scale)
+    if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
+    pred = teacher.guided_prediction(x_t, t, cond, self.guidance_scale, x0, given, generator)
     return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
 
 def clipped(scheduler:StateScheduler, x0:State) -> State:
@@ -186,7 +185,8 @@ class ConsistencyDistiller(Distiller):
             batch, lambda u: ((u * n_grid).long().clamp_max(n_grid - 1) + 1) * k - 1, generator)
         s = (t - k).clamp_min(0)  # t_{n-1}; the first grid point steps to 0, where f is the identity
         with torch.no_grad():
-            x_s = ddim_jump(self.teacher.scheduler, x_t, self.teacher_x0(x_t, t, cond), t, s)
+            x0_hat = self.teacher_x0(x_t, t, cond, x0, given, generator)
+            x_s = ddim_jump(self.teacher.scheduler, x_t, x0_hat, t, s)
             target = self.consistency(keep_given(x_s, x0, given), s, cond, self.target)
         pred = self.consistency(x_t, t, cond)
         return self.student.scheduler.loss(pred, target, x0, mask=generated_mask(given))
@@ -227,7 +227,8 @@ class ProgressiveDistiller(Distiller):
             x = x_t
             for j in range(r):  # the teacher's r DDIM steps, each sample on its own timesteps
                 a, b = tg[i * r + j], tg[i * r + j + 1]
-                x = keep_given(ddim_jump(sched, x, self.teacher_x0(x, a, cond), a, b), x0, given)
+                x0_hat = self.teacher_x0(x, a, cond, x0, given, generator)
+                x = keep_given(ddim_jump(sched, x, x0_hat, a, b), x0, given)
             target = self.student.scheduler.map_entries(
                 lambda sc, xs, xt: _target(sc, xs, xt, t, tg[i * r + r]), x, x_t)
         pred = self.student.denoiser(x_t, t, cond)

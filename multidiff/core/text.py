@@ -232,15 +232,17 @@ class TextDenoiser(ModelMixin, ConfigMixin):
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_text_encoder):
             return encode_tokens(self.text_encoder, input_ids, self.config.pad_token_id)
 
-    def forward(self, sample:Tensor, timestep, cond=None) -> Tensor:
+    def network_kwargs(self, sample:Tensor, cond=None) -> dict:
+        "The network's keyword arguments for `cond`: token ids run through the encoder (`encoder_hidden_states`)."
         if cond is None:
             raise ValueError("TextDenoiser needs a text condition: token ids (prompt_condition) or hidden "
                              "states (encode_prompts); the empty prompt '' is the unconditional one")
-        if isinstance(cond, dict): kwargs = cond
-        else:
-            cond = cond.to(sample.device)
-            rows, n = cond.shape[0], sample.shape[0]
-            if rows != n: raise ValueError(f"The text condition has {rows} rows for {n} samples: give one "
-                                           "per sample (per-sample negative prompts: no batch_size chunks)")
-            kwargs = {'encoder_hidden_states': cond if cond.is_floating_point() else self.encode(cond)}
-        return self.model(sample, timestep, **kwargs).sample
+        if isinstance(cond, dict): return dict(cond)
+        cond = cond.to(sample.device)
+        rows, n = cond.shape[0], sample.shape[0]
+        if rows != n: raise ValueError(f"The text condition has {rows} rows for {n} samples: give one "
+                                       "per sample (per-sample negative prompts: no batch_size chunks)")
+        return {'encoder_hidden_states': cond if cond.is_floating_point() else self.encode(cond)}
+
+    def forward(self, sample:Tensor, timestep, cond=None) -> Tensor:
+        return self.model(sample, timestep, **self.network_kwargs(sample, cond)).sample

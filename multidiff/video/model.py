@@ -6,7 +6,7 @@
 __all__ = ['MASK_PROBS', 'CODEC_RANGE', 'DEFAULT_CHANNELS', 'SpaceTimeBlock', 'position_embedding', 'AxisAttention',
            'SpaceTimeUNet', 'given_mask', 'FrameStackUNet', 'TranslatorBlock', 'nearest_given', 'FrameTranslator',
            'training_masks', 'ClipCodec', 'VideoDiffusion', 'to_pipeline', 'video_model', 'with_reference_skips',
-           'precondition_video', 'ContextGuidance', 'train_video']
+           'precondition_video', 'ContextGuidance', 'context_guided', 'train_video']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
 import copy, math
@@ -444,20 +444,39 @@ class ContextGuidance(nn.Module):
 
     def forward(self, sample:Tensor, timestep,
                 cond:dict) -> Tensor: # 'mask' [B, 1, T, 1, 1], 'known' (the clean window), 'seed' [B]
-        mask = cond['mask'].to(sample)
-        given = self.denoiser(sample, timestep, {'mask': mask})
-        if self.scale == 1: return given
-        t = int(torch.as_tensor(timestep).flatten()[0])
-        # the unconditional branch sees what training's 'nothing given' clips were:
-        # every frame noised to level t
-        gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t))
-                for s in cond['seed']]
-        noise = randn(sample.shape, gens, sample.dtype, sample.device)  # per sample: batching changes nothing
-        level = torch.full((len(sample),), t, device=sample.device)
-        noised = self.scheduler.training_input(cond['known'], noise, level)
-        uncond = self.denoiser(mask * noised + (1 - mask) * sample, timestep,
-                               {'mask': torch.zeros_like(mask)})
-        return uncond + self.scale * (given - uncond)
+        mask, noise = cond['mask'].to(sample), None
+        if self.scale != 1:
+            t = int(torch.as_tensor(timestep).flatten()[0])
+            gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t))
+                    for s in cond['seed']]
+            noise = randn(sample.shape, gens, sample.dtype, sample.device)  # per sample: batching changes nothing
+        return context_guided(self.denoiser, self.scheduler, sample, timestep, mask, cond.get('known'), noise,
+                              self.scale)
+
+def context_guided(denoiser, scheduler, # as `ContextGuidance`'s
+                   x_t:Tensor, t, # t: one timestep or one per sample
+                   mask:Tensor, known:Optional[Tensor], noise:Optional[Tensor], # given frames, the clean window
+                   scale:float) -> Tensor:
+    "Guidance on the given frames; the unconditional branch sees them noised to t by `noise`."
+    given = denoiser(x_t, t, {'mask': mask})
+    if scale == 1: return given
+    # what training's 'nothing given' clips were: every frame noised to level t
+    level = torch.as_tensor(t, device=x_t.device).flatten().expand(len(x_t))
+    noised = scheduler.training_input(known, noise, level)
+    uncond = denoiser(mask * noised + (1 - mask) * x_t, t, {'mask': torch.zeros_like(mask)})
+    return uncond + scale * (given - uncond)
+
+# %% ../../nbs/video/01_model.ipynb #5b7e0c22
+def _video_guided_prediction(self:VideoDiffusion, x_t:Tensor, t:Tensor, cond:dict, guidance_scale:float=1.0,
+                             x0:Optional[Tensor]=None, given:Optional[Tensor]=None, generator=None) -> Tensor:
+    "The prediction at (x_t, t) with guidance on the given frames (`context_guided`), one t per sample."
+    if guidance_scale == 1 or given is None: return self.denoiser(x_t, t, cond)
+    noise = randn(x_t.shape, generator, x_t.dtype, x_t.device)
+    return context_guided(self.denoiser, self.scheduler.single_scheduler, x_t, t, given, x0, noise,
+                          guidance_scale)
+
+VideoDiffusion.guided_prediction = _video_guided_prediction
+VideoDiffusion.can_guide = lambda self: self.mask_probs[0] > 0  # trained with nothing given
 
 # %% ../../nbs/video/01_model.ipynb #aa311190
 def train_video(

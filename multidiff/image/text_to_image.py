@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['GUIDANCE_SCALE', 'text_to_image_scheduler', 'TextToImageDiffusion', 'text_to_image_data', 'text_to_image_model',
-           'captioned_data', 'train_text_to_image', 'TextToImagePipeline', 'conditions', 'check_size', 'pixels',
-           'img2img', 'inpaint', 'outpaint', 'demo']
+           'captioned_data', 'train_text_to_image', 'TextToImagePipeline', 'conditions', 'controlled_denoiser',
+           'check_size', 'pixels', 'img2img', 'inpaint', 'outpaint', 'demo']
 
 # %% ../../nbs/image/10_text_to_image.ipynb #636e6719
 import json, warnings
@@ -19,6 +19,7 @@ from PIL import Image
 from diffusers import AutoencoderKL, UNet2DConditionModel
 from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from ..core.codec import VAECodec
+from ..core.control import ControlledDenoiser, as_control
 from ..core.gaussian import GaussianScheduler
 from ..core.model import DiffusionModel, split_batch
 from ..core.pipeline import MultidiffPipeline, AUTO
@@ -171,15 +172,17 @@ def train_text_to_image(data, # see `captioned_data`
 # %% ../../nbs/image/10_text_to_image.ipynb #3990c5b0
 class TextToImagePipeline(MultidiffPipeline):
     "Text to image in latent space: generate, img2img, inpaint and outpaint, with classifier-free guidance."
+    _optional_components = ['controlnet']
     def __init__(self, vae:AutoencoderKL, unet:UNet2DConditionModel, text_encoder, tokenizer,
                  scheduler:StateScheduler,
                  # training settings, kept for `to_model`
-                 cond_dropout:float=0.1, freeze_text_encoder:bool=False, high_noise_fraction:float=0.0):
+                 cond_dropout:float=0.1, freeze_text_encoder:bool=False, high_noise_fraction:float=0.0,
+                 controlnet=None): # a structure control branch (`multidiff.core.control`), or a list of them
         super().__init__()
         check_text_encoder(tokenizer, text_encoder)
         vae.requires_grad_(False)  # never trained here; frozen weights also take the same kernels once loaded
         self.register_modules(vae=vae, unet=unet, text_encoder=text_encoder, tokenizer=tokenizer,
-                              scheduler=scheduler)
+                              scheduler=scheduler, controlnet=controlnet)
         self.register_to_config(cond_dropout=cond_dropout, freeze_text_encoder=freeze_text_encoder,
                                 high_noise_fraction=high_noise_fraction)
         self.denoiser = TextDenoiser(unet, text_encoder, padding_id(tokenizer), freeze_text_encoder)
@@ -223,12 +226,15 @@ def _latents(self:TextToImagePipeline, cond:Tensor, null:Tensor, shape:tuple,
              num_inference_steps:Optional[int], guidance_scale:Optional[float], # None: not given
              seed, generator,
              sampler:Optional[str], # 'auto': not given
-             callback_on_step_end, **kw) -> Tensor:
+             callback_on_step_end,
+             control=None, controlnet_conditioning_scale=1.0, # a control map (`controlled_denoiser`)
+             **kw) -> Tensor:
     "Run the core loop in latent space, with the call's options completed by `sampling_options`."
     o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
                               guidance_scale=guidance_scale, sampler=sampler)
     sched = self.scheduler.with_sampler(o['sampler']) if o['sampler'] else self.scheduler
-    return sample(self.denoiser, sched, shape, num_steps=o['num_inference_steps'], generator=generator,
+    den = self.controlled_denoiser(control, controlnet_conditioning_scale, len(cond))
+    return sample(den, sched, shape, num_steps=o['num_inference_steps'], generator=generator,
                   seed=None if generator is not None else seed, cond=cond, null_cond=null,
                   guidance_scale=o['guidance_scale'], progress=self.progress_for(),
                   callback=self.step_callback(callback_on_step_end), **kw)
@@ -246,7 +252,18 @@ def _check_output(output_type:str):
     if output_type not in ('pt', 'np', 'pil'):
         raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
 
+def controlled_denoiser(self:TextToImagePipeline, control_image, scale, n:int):
+    "The denoiser, steered by `control_image` through the pipeline's `controlnet` when one is given."
+    if control_image is None: return self.denoiser
+    if self.controlnet is None:
+        raise ValueError("This pipeline has no control branch: load one, e.g. TextToImagePipeline.from_pretrained("
+                         "'text_to_image_shapes', controlnet=ControlNetModel.from_pretrained(...))")
+    multi = isinstance(self.controlnet, (list, tuple)) or hasattr(self.controlnet, 'nets')
+    control = [as_control(c) for c in control_image] if multi else as_control(control_image)
+    return ControlledDenoiser(self.denoiser, self.controlnet).with_control(control, scale)
+
 TextToImagePipeline.conditions, TextToImagePipeline._latents = conditions, _latents
+TextToImagePipeline.controlled_denoiser = controlled_denoiser
 
 # %% ../../nbs/image/10_text_to_image.ipynb #93940cbe
 @torch.no_grad()
@@ -260,7 +277,9 @@ def _t2i_call(self:TextToImagePipeline, prompt, # one prompt or a list
               sampler:Optional[str]=AUTO,
               output_type:str='np', return_dict:bool=True,
               height:Optional[int]=None, width:Optional[int]=None, # default: the training size
-              callback_on_step_end:Optional[Callable]=None) -> ImagePipelineOutput:
+              callback_on_step_end:Optional[Callable]=None,
+              # structure control (needs `controlnet`): map(s) of the image's size, one for all or one per image
+              control_image=None, controlnet_conditioning_scale=1.0) -> ImagePipelineOutput: # 0: no control
     "Generate images of the prompts."
     _check_output(output_type)
     if not (isinstance(num_images_per_prompt, int) and num_images_per_prompt >= 1):
@@ -271,7 +290,7 @@ def _t2i_call(self:TextToImagePipeline, prompt, # one prompt or a list
     cond, null = self.conditions(prompt, negative_prompt, num_images_per_prompt)
     shape = (len(cond), self.unet.config.in_channels, h // f, w // f)
     z = self._latents(cond, null, shape, num_inference_steps, guidance_scale, seed, generator, sampler,
-                      callback_on_step_end)
+                      callback_on_step_end, control_image, controlnet_conditioning_scale)
     return _output(VAECodec(self.vae).decode(z), output_type, return_dict)
 
 def check_size(self:TextToImagePipeline, h:int, w:int):

@@ -634,28 +634,33 @@ def _t2i(a):
                               sampler=a.sampler)
     return pipe, dict(negative_prompt=a.negative_prompt, seed=a.seed, output_type='pt', **o)
 
+# %% ../nbs/cli.ipynb #f2300015
 def _sample_image_args(p):
     _image_common(p)
     p.add_argument('--n', type=COUNT, default=4, help='how many images (image i uses seed + i)')
     p.add_argument('--out', required=True, help='output folder: image_000.png, image_001.png, ..., grid.png')
     p.add_argument('--overwrite', action='store_true', help='replace images of an earlier run in --out')
     p.add_argument('--control', default=None,
-                   help="a control map the images must follow: white on black, the images' size (e.g. edges.png)")
+                   help="a control map the images must follow: white on black, the images' size "
+                        "(e.g. edges.png)")
     p.add_argument('--control-scale', type=number(float, 0), default=1.0,
                    help='how strongly the control steers (0: not at all, the plain model)')
     p.add_argument('--controlnet', default=None,
-                   help='the control branch: a shipped name or a folder (default: CHECKPOINT-edges, shipped for '
-                        'text_to_image_shapes; text_to_image_shapes-layout takes object boxes)')
+                   help='the control branch: a shipped name or a folder (default: CHECKPOINT-edges, '
+                        'shipped for text_to_image_shapes; text_to_image_shapes-layout takes object boxes)')
+
+_CONTROL_HINT = "give an image file, white lines or boxes on black"
 
 def _control(a, pipe): # -> float [1, 1, H, W], or None without --control
     "--control's map (grey levels of the image file), with --controlnet's branch registered on `pipe`."
     if a.control is None: return None
-    grey = _read_picture(a.control, '--control', "give an image file, white lines or boxes on black").rgb.mean(0)
+    grey = _read_picture(a.control, '--control', _CONTROL_HINT).rgb.mean(0)
     name = a.controlnet or f"{Path(a.checkpoint).name}-edges"
     from multidiff.core.control import load_controlnet
     try: pipe.register_modules(controlnet=load_controlnet(name))
     except FileNotFoundError as e:
-        raise CLIError(f"--controlnet: {_one_line(e)}", "e.g. --controlnet text_to_image_shapes-edges") from None
+        raise CLIError(f"--controlnet: {_one_line(e)}",
+                       "e.g. --controlnet text_to_image_shapes-edges") from None
     return grey[None, None]
 
 def _png(path:Path, arr): # uint8 [H, W, 3]
@@ -663,13 +668,14 @@ def _png(path:Path, arr): # uint8 [H, W, 3]
     atomic_write(path, lambda tmp: Image.fromarray(arr).save(tmp, format='PNG'))
 
 def _sample_image(a):
-    if a.control: input_path(a.control, '--control', "give an image file, white lines or boxes on black")
+    if a.control: input_path(a.control, '--control', _CONTROL_HINT)
     names = [f"image_{i:03d}.png" for i in range(a.n)] + ['grid.png']
     out = output_folder(a.out, '--out', names, a.overwrite)
     from multidiff.image.digits import image_grid
     pipe, opts = _t2i(a)
     control = _control(a, pipe)
-    if control is not None: opts.update(control_image=control, controlnet_conditioning_scale=a.control_scale)
+    if control is not None:
+        opts.update(control_image=control, controlnet_conditioning_scale=a.control_scale)
     with _one_line_warnings(f"multidiff {a.command} {a.modality}"):
         images = pipe(a.prompt, num_images_per_prompt=a.n, **opts).images
     arrays = [(im.clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy() for im in images]

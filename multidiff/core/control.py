@@ -19,12 +19,13 @@ from .loss import diffusion_loss
 # %% ../../nbs/core/19_control.ipynb #c0a10006
 def control_branch(unet:UNet2DConditionModel, # the frozen base network the branch will steer
                    conditioning_channels:int=1, # channels of the control map (1: an edge map or a mask)
-                   downsampling:int=1, # control map side / network input side (a VAE's factor in latent space)
+                   downsampling:int=1, # control map side / network input side (a VAE's factor, in latents)
                    width:int=16) -> ControlNetModel: # the embedding's first width, doubled per halving
     "A new ControlNet branch for `unet` (its encoder's weights copied, outputs zero: it changes nothing yet)."
     halvings = downsampling.bit_length() - 1
     if downsampling < 1 or 2 ** halvings != downsampling:
-        raise ValueError(f"downsampling must be a power of two (control side / input side), got {downsampling}")
+        raise ValueError(f"downsampling must be a power of two (control side / input side), "
+                         f"got {downsampling}")
     widths = tuple(width * 2 ** i for i in range(halvings + 1))
     return ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=widths,
                                      conditioning_channels=conditioning_channels)
@@ -40,10 +41,11 @@ def load_controlnet(name_or_path) -> ControlNetModel: # a folder, or the name of
     from pathlib import Path
     from multidiff.core.pipeline import shipped_dir
     path = Path(name_or_path)
-    if not path.exists() and (shipped_dir() / str(name_or_path)).exists(): path = shipped_dir() / str(name_or_path)
+    shipped = shipped_dir() / str(name_or_path)
+    if not path.exists() and shipped.exists(): path = shipped
     if not (path / 'config.json').is_file():
         raise FileNotFoundError(f"No control branch at {str(name_or_path)!r}: give a folder written by "
-                                "ControlNetModel.save_pretrained (config.json and safetensors) or a shipped name")
+                                "ControlNetModel.save_pretrained (config.json, weights) or a shipped name")
     if not (path / 'diffusion_pytorch_model.safetensors').is_file():
         raise FileNotFoundError(f"{path} has no diffusion_pytorch_model.safetensors: multidiff loads "
                                 "safetensors only (save the branch again with save_pretrained)")
@@ -55,8 +57,9 @@ Controls = Union[Tensor, list]  # one control map [B, C, H, W] in [0, 1], or one
 def diffusers_residuals(controlnet, sample:Tensor, timestep, network_kwargs:dict, control:Controls,
                         scale) -> dict:
     "A diffusers ControlNet (or MultiControlNetModel) as a branch: its residuals as UNet keyword arguments."
-    down, mid = controlnet(sample, timestep, encoder_hidden_states=network_kwargs.get('encoder_hidden_states'),
-                           controlnet_cond=control, conditioning_scale=scale, return_dict=False)
+    hidden = network_kwargs.get('encoder_hidden_states')
+    down, mid = controlnet(sample, timestep, encoder_hidden_states=hidden, controlnet_cond=control,
+                           conditioning_scale=scale, return_dict=False)
     return {'down_block_additional_residuals': down, 'mid_block_additional_residual': mid}
 
 def _as_branch(controlnet):
@@ -66,7 +69,7 @@ def _as_branch(controlnet):
 # %% ../../nbs/core/19_control.ipynb #c0a10010
 class ControlledDenoiser(nn.Module):
     "A base denoiser steered by a control branch: (x_t, t, cond, control, conditioning_scale) -> prediction."
-    def __init__(self, denoiser:nn.Module, # the base: a `DiffusersDenoiser` or `TextDenoiser` (`network_kwargs`)
+    def __init__(self, denoiser:nn.Module, # the base (with `network_kwargs`: DiffusersDenoiser, TextDenoiser)
                  controlnet, # a diffusers `ControlNetModel`, a list of them (summed), or a branch callable
                  residuals:Optional[Callable]=None): # the branch's call (default: `diffusers_residuals`)
         super().__init__()
@@ -79,9 +82,11 @@ class ControlledDenoiser(nn.Module):
     def forward(self, sample:Tensor, timestep, cond=None, control:Optional[Controls]=None,
                 conditioning_scale:Union[float, list]=1.0) -> Tensor:
         multi = isinstance(self.controlnet, MultiControlNetModel)
-        scales = list(conditioning_scale) if isinstance(conditioning_scale, (list, tuple)) else [conditioning_scale]
+        many = isinstance(conditioning_scale, (list, tuple))
+        scales = list(conditioning_scale) if many else [conditioning_scale]
         kwargs = self.denoiser.network_kwargs(sample, cond)
-        if control is None or not any(scales): return self.denoiser(sample, timestep, kwargs)  # the base, exactly
+        if control is None or not any(scales):
+            return self.denoiser(sample, timestep, kwargs)  # the base model, exactly
         control = self.check_control(control, sample)
         scale = (scales * len(control) if len(scales) == 1 else scales) if multi else scales[0]
         return self.denoiser(sample, timestep, {**kwargs, **self.residuals(self.controlnet, sample, timestep,
@@ -94,7 +99,8 @@ def _check_one(net, c, sample:Tensor, factor:int) -> Tensor:
     want = (net.config.conditioning_channels, sample.shape[-2] * factor, sample.shape[-1] * factor)
     if c.ndim != 4 or tuple(c.shape[1:]) != want:
         raise ValueError(f"The control map must be [B, {want[0]}, {want[1]}, {want[2]}] "
-                         f"(channels, and the image's size), got {tuple(c.shape)}: resize it or convert its mode")
+                         f"(channels, and the image's size), got {tuple(c.shape)}: "
+                         "resize it or convert its mode")
     if len(sample) % len(c):
         raise ValueError(f"{len(c)} control maps for {len(sample)} samples: give one, or one per sample")
     return c.to(sample).repeat(len(sample) // len(c), 1, 1, 1)
@@ -106,7 +112,8 @@ def check_control(self:ControlledDenoiser, control:Controls, sample:Tensor) -> C
         if not hasattr(self.controlnet, 'config'): return control  # a custom branch checks its own
         return _check_one(self.controlnet, control, sample, control_downsampling(self.controlnet))
     if not isinstance(control, (list, tuple)) or len(control) != len(nets):
-        raise ValueError(f"This denoiser has {len(nets)} control branches: give a list of {len(nets)} control maps")
+        raise ValueError(f"This denoiser has {len(nets)} control branches: "
+                         f"give a list of {len(nets)} control maps")
     return [_check_one(n, c, sample, control_downsampling(n)) for n, c in zip(nets, control)]
 
 ControlledDenoiser.check_control = check_control
@@ -126,7 +133,7 @@ ControlledDenoiser.with_control = lambda self, control, conditioning_scale=1.0: 
 
 # %% ../../nbs/core/19_control.ipynb #c0a10019
 def as_control(image) -> Tensor: # -> float [N, C, H, W] in [0, 1]
-    "A control map from PIL image(s) (L, 1 or RGB), uint8 [H, W], [N, H, W] or [N, H, W, C], or float [N, C, H, W]."
+    "A control map from PIL images (L, 1, RGB), uint8 [H, W], [N, H, W], [N, H, W, C] or float [N, C, H, W]."
     if isinstance(image, (list, tuple)): return torch.cat([as_control(i) for i in image])
     if isinstance(image, Image.Image):
         if image.mode not in ('L', '1', 'RGB'):

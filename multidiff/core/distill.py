@@ -109,7 +109,7 @@ class Distiller(nn.Module):
 # %% ../../nbs/core/17_distill.ipynb #33bab185
 def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
                x0:Optional[State]=None, given:Optional[State]=None, generator=None) -> State:
-    "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` its own way (`DiffusionModel.guided_prediction`)."
+    "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` its way (`DiffusionModel.guided_prediction`)."
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
     pred = teacher.guided_prediction(x_t, t, cond, self.guidance_scale, x0, given, generator)

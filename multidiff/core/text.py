@@ -233,7 +233,7 @@ class TextDenoiser(ModelMixin, ConfigMixin):
             return encode_tokens(self.text_encoder, input_ids, self.config.pad_token_id)
 
     def network_kwargs(self, sample:Tensor, cond=None) -> dict:
-        "The network's keyword arguments for `cond`: token ids run through the encoder (`encoder_hidden_states`)."
+        "The network's keyword arguments for `cond`: token ids through the encoder (`encoder_hidden_states`)."
         if cond is None:
             raise ValueError("TextDenoiser needs a text condition: token ids (prompt_condition) or hidden "
                              "states (encode_prompts); the empty prompt '' is the unconditional one")

@@ -78,7 +78,7 @@ def train_control(pipe:TextToImagePipeline, # the frozen base (e.g. `from_pretra
                   data:dict, # `control_data`
                   out_dir='runs/control', steps:int=2000, batch_size:int=32, lr:float=1e-4, seed:int=0,
                   resume:bool=False, progress:bool=True, config:Optional[dict]=None, # more TrainConfig fields
-                  width:int=16) -> tuple: # the branch's embedding width; -> (branch with EMA weights, trainer)
+                  width:int=16) -> tuple: # the branch's embedding width; -> (EMA branch, trainer)
     "Train a ControlNet branch for `pipe` in `out_dir` (final/ is the branch, checkpoints/ resume it)."
     c = data['control']
     if c.ndim != 4 or c.shape[-1] != pipe.vae.config.sample_size:
@@ -86,5 +86,5 @@ def train_control(pipe:TextToImagePipeline, # the frozen base (e.g. `from_pretra
                          f"{pipe.vae.config.sample_size}] (the model's image size), got {tuple(c.shape)}")
     branch = control_branch(pipe.unet, c.shape[1], downsampling(pipe.vae), width)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
-    trainer_model, trainer = train_in_folder(ControlTraining(pipe.to_model(), branch), data, cfg, out_dir, resume)
-    return trainer_model.controlnet, trainer
+    fitted, trainer = train_in_folder(ControlTraining(pipe.to_model(), branch), data, cfg, out_dir, resume)
+    return fitted.controlnet, trainer

@@ -256,8 +256,8 @@ def controlled_denoiser(self:TextToImagePipeline, control_image, scale, n:int):
     "The denoiser, steered by `control_image` through the pipeline's `controlnet` when one is given."
     if control_image is None: return self.denoiser
     if self.controlnet is None:
-        raise ValueError("This pipeline has no control branch: load one, e.g. TextToImagePipeline.from_pretrained("
-                         "'text_to_image_shapes', controlnet=ControlNetModel.from_pretrained(...))")
+        raise ValueError("This pipeline has no control branch: load one, e.g. TextToImagePipeline."
+                         "from_pretrained('text_to_image_shapes', controlnet=load_controlnet(NAME))")
     multi = isinstance(self.controlnet, (list, tuple)) or hasattr(self.controlnet, 'nets')
     control = [as_control(c) for c in control_image] if multi else as_control(control_image)
     return ControlledDenoiser(self.denoiser, self.controlnet).with_control(control, scale)
@@ -278,7 +278,7 @@ def _t2i_call(self:TextToImagePipeline, prompt, # one prompt or a list
               output_type:str='np', return_dict:bool=True,
               height:Optional[int]=None, width:Optional[int]=None, # default: the training size
               callback_on_step_end:Optional[Callable]=None,
-              # structure control (needs `controlnet`): map(s) of the image's size, one for all or one per image
+              # structure control (needs `controlnet`): map(s) of the image's size, one for all or one each
               control_image=None, controlnet_conditioning_scale=1.0) -> ImagePipelineOutput: # 0: no control
     "Generate images of the prompts."
     _check_output(output_type)

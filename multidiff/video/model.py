@@ -449,13 +449,15 @@ class ContextGuidance(nn.Module):
             t = int(torch.as_tensor(timestep).flatten()[0])
             gens = [torch.Generator(device=sample.device).manual_seed(_guidance_seed(int(s), t))
                     for s in cond['seed']]
-            noise = randn(sample.shape, gens, sample.dtype, sample.device)  # per sample: batching changes nothing
+            # per sample: batching changes nothing
+            noise = randn(sample.shape, gens, sample.dtype, sample.device)
         return context_guided(self.denoiser, self.scheduler, sample, timestep, mask, cond.get('known'), noise,
                               self.scale)
 
 def context_guided(denoiser, scheduler, # as `ContextGuidance`'s
                    x_t:Tensor, t, # t: one timestep or one per sample
-                   mask:Tensor, known:Optional[Tensor], noise:Optional[Tensor], # given frames, the clean window
+                   mask:Tensor, # the given frames
+                   known:Optional[Tensor], noise:Optional[Tensor], # the clean window; its noise
                    scale:float) -> Tensor:
     "Guidance on the given frames; the unconditional branch sees them noised to t by `noise`."
     given = denoiser(x_t, t, {'mask': mask})

@@ -68,7 +68,9 @@ def generate(pipe, prompts: list, control, scale: float, a) -> tuple:
 
 
 def card_seconds(folder: Path) -> float:
-    "The training seconds a model card states (its '**Wall time:** H h')."
+    "The training seconds a model card states (its '**Wall time:** H h'), or a run's record (RUN/final: RUN/wall_time.txt)."
+    if not (folder / 'README.md').exists() and (folder.parent / 'wall_time.txt').exists():
+        return sum(float(l.split('=')[1]) for l in (folder.parent / 'wall_time.txt').read_text().split())
     return 3600 * float(re.search(r"\*\*Wall time:\*\* ([\d.]+) h", (folder / 'README.md').read_text()).group(1))
 
 

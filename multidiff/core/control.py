@@ -141,12 +141,13 @@ def as_control(image) -> Tensor: # -> float [N, C, H, W] in [0, 1]
                              f"{image.mode!r}: convert it, e.g. image.convert('L')")
         a = np.asarray(image.convert('L') if image.mode == '1' else image)
         return as_control(a[None])  # [1, H, W] or [1, H, W, 3]
-    if isinstance(image, np.ndarray):
+    if isinstance(image, np.ndarray):  # uint8 0..255, or floats in [0, 1] as a drawing makes them
         if image.dtype == bool: image = image.astype(np.uint8) * 255
-        if image.dtype != np.uint8 or image.ndim not in (2, 3, 4):
-            raise ValueError(f"A control array must be uint8 [H, W], [N, H, W] or [N, H, W, C], got "
-                             f"{image.dtype} {image.shape}: scale it to 0..255")
-        x = torch.from_numpy(np.ascontiguousarray(image)).float() / 255
+        unit = image.dtype.kind == 'f' and image.size and 0 <= image.min() and image.max() <= 1
+        if not (image.dtype == np.uint8 or unit) or image.ndim not in (2, 3, 4):
+            raise ValueError(f"A control array must be uint8 (or float in [0, 1]) [H, W], [N, H, W] or "
+                             f"[N, H, W, C], got {image.dtype} {image.shape}")
+        x = torch.from_numpy(np.ascontiguousarray(image)).float() / (255 if image.dtype == np.uint8 else 1)
         return x[None, None] if x.ndim == 2 else (x[:, None] if x.ndim == 3 else x.permute(0, 3, 1, 2))
     x = torch.as_tensor(image)
     if not x.is_floating_point() or x.ndim not in (3, 4) or x.min() < 0 or x.max() > 1:

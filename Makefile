@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= runs/demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev check-sync check-modules check-style nbtest pytest readme bench clean
+.PHONY: run test install install-dev check-sync check-modules check-style nbtest pytest readme docs browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,8 @@ run: install
 	$(BIN)/multidiff demo --out $(OUT) --overwrite
 
 ## Every check: notebooks and library in sync, no orphan module, library style limits, notebook tests, pytest
-test: install-dev check-modules check-style check-sync nbtest pytest
+## (its docs-site test opens every page in headless Chromium: `make browser` installs it where apt-get may run)
+test: install-dev browser check-modules check-style check-sync nbtest pytest
 
 check-modules: install-dev
 	$(BIN)/python tools/check_modules.py
@@ -49,9 +50,19 @@ pytest: install-dev
 readme: install-dev
 	$(BIN)/python tools/build_readme.py
 
+## The documentation site from README.md and nbs/ (mkdocs-material + mkdocs-jupyter): _site/index.html
+docs: install-dev
+	$(BIN)/python tools/build_docs.py
+
+## Debian's Chromium and its driver for the docs-site test, when missing and we are root (CI); else the test skips
+browser:
+	@if ! command -v chromedriver >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "browser: apt-get could not install chromium; the docs-site test will skip"; fi
+
 bench: install-dev
 	$(BIN)/python benchmarks/sampling_overhead.py --out benchmarks/results/sampling_overhead.json
 	$(BIN)/python benchmarks/training_throughput.py --out benchmarks/results/training_throughput.json
 
 clean:
-	rm -rf $(VENV) runs _proc
+	rm -rf $(VENV) runs _proc _docs_src _site

@@ -653,7 +653,10 @@ _CONTROL_HINT = "give an image file, white lines or boxes on black"
 
 def _control(a, pipe): # -> float [1, 1, H, W], or None without --control
     "--control's map (grey levels of the image file), with --controlnet's branch registered on `pipe`."
-    if a.control is None: return None
+    if a.control is None:
+        if a.controlnet or a.control_scale != 1.0:
+            raise CLIError("--controlnet and --control-scale steer a --control map", "add --control MAP.png")
+        return None
     grey = _read_picture(a.control, '--control', _CONTROL_HINT).rgb.mean(0)
     name = a.controlnet or f"{Path(a.checkpoint).name}-edges"
     from multidiff.core.control import load_controlnet

@@ -66,7 +66,7 @@ def export(a):
     script = f".venv/bin/python benchmarks/recipes/control_shapes.py --kind {a.kind} --steps {a.steps}{' ' + opts if opts else ''}"
     lines = [f"# multidiff {a.name}: {a.kind} control for `{BASE}`", "",
              f"- **Model:** a diffusers `ControlNetModel` branch ({n / 1e6:.2f}M parameters) copied from `{BASE}`'s UNet "
-             f"encoder (`multidiff.core.control.control_branch`, embedding widths {SETTINGS['width']}-{4 * SETTINGS['width']}, "
+             f"encoder (`multidiff.core.control.control_branch`, embedding widths {a.width}-{4 * a.width}, "
              "two halvings: 64x64 maps to the 16x16 latent), zero-initialised outputs; the base stays frozen.",
              f"- **Control map:** one channel, 64x64, {what}; the prompt sets the rest (colour{'' if a.kind == 'edges' else ', shape'}).",
              f"- **Load:** `TextToImagePipeline.from_pretrained('{BASE}', controlnet=load_controlnet('{a.name}'))` "

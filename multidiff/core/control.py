@@ -88,7 +88,11 @@ class ControlledDenoiser(nn.Module):
         if control is None or not any(scales):
             return self.denoiser(sample, timestep, kwargs)  # the base model, exactly
         control = self.check_control(control, sample)
-        scale = (scales * len(control) if len(scales) == 1 else scales) if multi else scales[0]
+        n = len(self.controlnet.nets) if multi else 1
+        if len(scales) not in (1, n):
+            raise ValueError(f"Got {len(scales)} conditioning scales for {n} control branch(es): "
+                             "give one, or one each")
+        scale = (scales * n if len(scales) == 1 else scales) if multi else scales[0]
         return self.denoiser(sample, timestep, {**kwargs, **self.residuals(self.controlnet, sample, timestep,
                                                                             kwargs, control, scale)})
 
@@ -101,7 +105,8 @@ def _check_one(net, c, sample:Tensor, factor:int) -> Tensor:
         raise ValueError(f"The control map must be [B, {want[0]}, {want[1]}, {want[2]}] "
                          f"(channels, and the image's size), got {tuple(c.shape)}: "
                          "resize it or convert its mode")
-    if len(sample) % len(c):
+    # one map for all, one per sample, or one per sample of guidance's doubled batch ([cond; null] rows)
+    if len(c) not in (1, len(sample)) and 2 * len(c) != len(sample):
         raise ValueError(f"{len(c)} control maps for {len(sample)} samples: give one, or one per sample")
     return c.to(sample).repeat(len(sample) // len(c), 1, 1, 1)
 

@@ -20,6 +20,7 @@ from diffusers import AutoencoderKL, UNet2DConditionModel
 from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from ..core.codec import VAECodec
 from ..core.control import ControlledDenoiser, as_control
+from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
 from ..core.gaussian import GaussianScheduler
 from ..core.model import DiffusionModel, split_batch
 from ..core.pipeline import MultidiffPipeline, AUTO
@@ -181,6 +182,8 @@ class TextToImagePipeline(MultidiffPipeline):
         super().__init__()
         check_text_encoder(tokenizer, text_encoder)
         vae.requires_grad_(False)  # never trained here; frozen weights also take the same kernels once loaded
+        if isinstance(controlnet, (list, tuple)):  # several branches: their residuals sum
+            controlnet = MultiControlNetModel(list(controlnet))
         self.register_modules(vae=vae, unet=unet, text_encoder=text_encoder, tokenizer=tokenizer,
                               scheduler=scheduler, controlnet=controlnet)
         self.register_to_config(cond_dropout=cond_dropout, freeze_text_encoder=freeze_text_encoder,
@@ -252,17 +255,24 @@ def _check_output(output_type:str):
     if output_type not in ('pt', 'np', 'pil'):
         raise ValueError(f"output_type must be 'pt', 'np' or 'pil', got {output_type!r}")
 
+TextToImagePipeline.conditions, TextToImagePipeline._latents = conditions, _latents
+
+# %% ../../nbs/image/10_text_to_image.ipynb #18a48193
 def controlled_denoiser(self:TextToImagePipeline, control_image, scale, n:int):
     "The denoiser, steered by `control_image` through the pipeline's `controlnet` when one is given."
     if control_image is None: return self.denoiser
     if self.controlnet is None:
         raise ValueError("This pipeline has no control branch: load one, e.g. TextToImagePipeline."
                          "from_pretrained('text_to_image_shapes', controlnet=load_controlnet(NAME))")
-    multi = isinstance(self.controlnet, (list, tuple)) or hasattr(self.controlnet, 'nets')
-    control = [as_control(c) for c in control_image] if multi else as_control(control_image)
-    return ControlledDenoiser(self.denoiser, self.controlnet).with_control(control, scale)
+    multi = isinstance(self.controlnet, MultiControlNetModel)
+    maps = [as_control(c) for c in control_image] if multi else [as_control(control_image)]
+    if any(len(m) not in (1, n) for m in maps):
+        raise ValueError(f"Got {[len(m) for m in maps]} control maps for {n} images: "
+                         "give one, or one per image")
+    self.controlnet.to(self.unet.device, self.unet.dtype)  # a branch registered after pipe.to(...) follows it
+    maps = [m.expand(n, *m.shape[1:]) for m in maps]  # one per image; guidance's doubled batch repeats them
+    return ControlledDenoiser(self.denoiser, self.controlnet).with_control(maps if multi else maps[0], scale)
 
-TextToImagePipeline.conditions, TextToImagePipeline._latents = conditions, _latents
 TextToImagePipeline.controlled_denoiser = controlled_denoiser
 
 # %% ../../nbs/image/10_text_to_image.ipynb #93940cbe

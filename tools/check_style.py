@@ -1,17 +1,22 @@
 """Report what the style guide limits: exported cells over ~60 lines, library lines over 110 characters, and notebooks
-whose stored outputs exceed the size budget (MAX_OUTPUT_KB each: figures are kept where they explain, small).
+whose stored outputs exceed the size budget (MAX_OUTPUT_KB each, MAX_TOTAL_KB for all: figures are kept where they
+explain, small; the docs site shows them).
 `--check` exits 1 when any is found (used by `make test`)."""
 import json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_CELL, MAX_LINE = 60, 110
-MAX_OUTPUT_KB = 600  # stored outputs per notebook (JSON bytes of every cell's outputs)
+MAX_OUTPUT_KB, MAX_TOTAL_KB = 400, 5000  # stored outputs per notebook and in all (JSON bytes of the cells' outputs)
+
+
+def output_kb(nb_path: Path) -> float:
+    return sum(len(json.dumps(c.get('outputs', []))) for c in json.loads(nb_path.read_text())['cells']) / 1000
 
 
 def problems(nb_path: Path) -> list:
     cells = json.loads(nb_path.read_text())['cells']
-    out, kb = [], sum(len(json.dumps(c.get('outputs', []))) for c in cells) / 1000
+    out, kb = [], output_kb(nb_path)
     if kb > MAX_OUTPUT_KB: out.append(f"{nb_path.relative_to(ROOT)}: stored outputs {kb:.0f} KB (> {MAX_OUTPUT_KB} KB): "
                                       "shrink figures (smaller figsize/dpi) or clear outputs that do not explain")
     for i, c in enumerate(cells):
@@ -25,6 +30,10 @@ def problems(nb_path: Path) -> list:
 
 
 if __name__ == '__main__':
-    found = [p for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')) if '.ipynb_checkpoints' not in nb.parts for p in problems(nb)]
-    print('\n'.join(found) if found else f'check_style: no exported cell over {MAX_CELL} lines, no library line over {MAX_LINE} characters, no notebook outputs over {MAX_OUTPUT_KB} KB')
+    nbs = [nb for nb in sorted((ROOT / 'nbs').rglob('*.ipynb')) if '.ipynb_checkpoints' not in nb.parts]
+    found = [p for nb in nbs for p in problems(nb)]
+    total = sum(output_kb(nb) for nb in nbs)
+    if total > MAX_TOTAL_KB: found.append(f"stored outputs {total:.0f} KB in all (> {MAX_TOTAL_KB} KB): shrink or clear some")
+    print('\n'.join(found) if found else f'check_style: no exported cell over {MAX_CELL} lines, no library line over {MAX_LINE} characters, '
+          f'no notebook outputs over {MAX_OUTPUT_KB} KB ({total:.0f} KB in all, budget {MAX_TOTAL_KB} KB)')
     if '--check' in sys.argv and found: sys.exit(1)

@@ -1,31 +1,16 @@
 """Structure control from the shell (issue 25): `multidiff sample image --control MAP [--control-scale S]
 [--controlnet NAME]` with the shipped edge branch; scale 0 is the uncontrolled model exactly; a control map of the
 wrong size, a missing map and an unknown branch are each one line."""
-import os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
 
-CLI = [sys.executable, '-m', 'multidiff']
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
 ROOT = Path(__file__).resolve().parents[1]
 BRANCH = ROOT / 'multidiff' / 'pretrained' / 'text_to_image_shapes-edges'
 FAST = ['--steps', '3', '--no-progress', '--n', '1']
 needs_branch = pytest.mark.skipif(not (BRANCH / 'config.json').exists(), reason='no shipped control branch')
-
-
-def run(args, cwd):
-    r = subprocess.run(CLI + [str(a) for a in args], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
-    assert 'Traceback' not in r.stderr, r.stderr
-    return r
-
-
-def one_line_error(r, *parts):
-    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
-    errors = [l for l in r.stderr.strip().splitlines() if ': error: ' in l]
-    assert len(errors) == 1 and errors[0].startswith('multidiff '), r.stderr
-    for p in parts: assert p in errors[0], (p, errors[0])
+from test_text_to_image_cli import run, one_line_error  # the shell helpers the text-to-image CLI tests use
 
 
 @pytest.fixture(scope='module')

@@ -269,7 +269,8 @@ def controlled_denoiser(self:TextToImagePipeline, control_image, scale, n:int):
     if any(len(m) not in (1, n) for m in maps):
         raise ValueError(f"Got {[len(m) for m in maps]} control maps for {n} images: "
                          "give one, or one per image")
-    self.controlnet.to(self.unet.device, self.unet.dtype)  # a branch registered after pipe.to(...) follows it
+    if (self.controlnet.device, self.controlnet.dtype) != (self.unet.device, self.unet.dtype):
+        self.controlnet.to(self.unet.device, self.unet.dtype)  # registered after pipe.to(...): follow it
     maps = [m.expand(n, *m.shape[1:]) for m in maps]  # one per image; guidance's doubled batch repeats them
     return ControlledDenoiser(self.denoiser, self.controlnet).with_control(maps if multi else maps[0], scale)
 

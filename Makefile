@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 OUT ?= runs/demo
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev check-sync check-modules check-style nbtest pytest readme docs browser bench clean
+.PHONY: run test install install-dev check-sync check-modules check-style nbtest pytest readme docs notebooks browser bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ pytest: install-dev
 
 readme: install-dev
 	$(BIN)/python tools/build_readme.py
+
+## Re-execute the tutorials and figure notebooks from the shipped checkpoints (fixed seeds), storing their outputs (~10 min)
+notebooks: install-dev
+	$(BIN)/python tools/run_notebooks.py
 
 ## The documentation site from README.md and nbs/ (mkdocs-material + mkdocs-jupyter): _site/index.html
 docs: install-dev

@@ -1,7 +1,7 @@
 """The documentation site (issue 26), built by `make docs` and opened in headless Chromium (Debian's `chromium` and
 `chromium-driver`, driven by Selenium): every page loads without console errors, every image decodes, every audio
-element has a source, every internal link resolves, and the search finds 'sample'. Screenshots of the home page and a
-tutorial page are saved under _site/_screenshots/. Skipped, with the reason, where the browser is not installed."""
+element's source loads (its metadata decodes), every internal link resolves, and the search finds 'sample'. Screenshots of the home page and of
+four tutorial pages (each at its first figure) are saved under _site/_screenshots/. Skipped, with the reason, where the browser is not installed."""
 import http.server, shutil, subprocess, sys, threading, functools
 from pathlib import Path
 from urllib.parse import urljoin, urlparse, unquote
@@ -53,10 +53,21 @@ def internal_links(browser, url: str) -> list:
     return out
 
 
+def audio_states(browser) -> list:
+    "Each audio element's source, readiness (HTMLMediaElement.readyState, 1 = metadata decoded) and error, once loaded."
+    return browser.execute_async_script("""
+        const done = arguments[arguments.length - 1], els = Array.from(document.querySelectorAll('audio'));
+        const state = () => els.map(a => ({src: (a.currentSrc || '').slice(0, 30), ready: a.readyState, error: a.error ? a.error.code : null}));
+        els.forEach(a => { a.preload = 'metadata'; a.load(); });
+        let waited = 0;
+        const poll = () => (els.every(a => a.readyState >= 1 || a.error) || waited > 5000) ? done(state()) : (waited += 100, setTimeout(poll, 100));
+        poll();""")
+
+
 def test_every_page_renders_links_resolve_and_search_works(site, browser):
     found = pages()
     assert 'index.html' in found and len(found) > 40, found
-    problems = []
+    problems, counts = [], dict(audio=0, images=0, gif=0)
     for rel in found:
         url = site + rel
         browser.get(url)
@@ -65,18 +76,25 @@ def test_every_page_renders_links_resolve_and_search_works(site, browser):
         bad_img = browser.execute_script(
             "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))")
         if bad_img: problems.append(f"{rel}: images not decoded {bad_img[:3]}")
-        mute = browser.execute_script(
-            "return Array.from(document.querySelectorAll('audio')).filter(a => !(a.currentSrc || a.src || "
-            "a.querySelector('source[src]'))).length")
-        if mute: problems.append(f"{rel}: {mute} audio element(s) without a source")
+        audio = audio_states(browser)
+        counts['audio'] += len(audio); counts['images'] += browser.execute_script("return document.images.length")
+        counts['gif'] += browser.execute_script("return Array.from(document.images).filter(i => i.src.startsWith('data:image/gif')).length")
+        if 'tutorial' in rel and not browser.execute_script("return document.images.length"):
+            problems.append(f"{rel}: a tutorial page without a single figure (run `make notebooks`)")
+        mute = [a for a in audio if a['error'] or a['ready'] < 1 or not a['src']]
+        if mute: problems.append(f"{rel}: {len(mute)} audio element(s) without a playable source {mute[:2]}")
         for path in internal_links(browser, url):
             target = SITE / path.lstrip('/')
             if not (target.is_file() or (target / 'index.html').is_file()): problems.append(f"{rel}: broken link {path}")
     assert not problems, '\n'.join(problems[:40])
+    # the stored outputs reached the pages: the audio tutorial's players, the video tutorial's GIF, the figures
+    assert counts['audio'] >= 4 and counts['gif'] >= 1 and counts['images'] >= 30, counts
     shots = SITE / '_screenshots'; shots.mkdir(exist_ok=True)
     browser.get(site + 'index.html'); browser.save_screenshot(str(shots / 'home.png'))
-    tutorial = next(p for p in found if 'tutorial_control' in p)
-    browser.get(site + tutorial); browser.save_screenshot(str(shots / 'tutorial.png'))
+    for name in ('tutorial_control', 'audio/04_tutorial', 'video/04_tutorial', 'molecules/06_tutorial'):
+        browser.get(site + next(p for p in found if name in p))
+        browser.execute_script("const o = document.querySelector('.jp-OutputArea-output img, audio'); if (o) o.scrollIntoView();")
+        browser.save_screenshot(str(shots / ('tutorial.png' if name == 'tutorial_control' else name.split('/')[0] + '.png')))
     # the search box (mkdocs-material's, over the whole site) finds 'sample'
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

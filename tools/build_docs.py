@@ -32,6 +32,14 @@ def api_markdown(obj) -> str:
     return re.sub(r"^---\s*\n+\[source\]\([^)]*\)\{[^}]*\}\s*\n", '', md.lstrip(), flags=re.M)
 
 
+def gif_as_html(cell):
+    "nbconvert's HTML drops `image/gif` outputs (the video tutorial's clips): give each an <img> the page shows."
+    for o in cell.get('outputs', []):
+        data = o.get('data', {})
+        if 'image/gif' in data and 'text/html' not in data:
+            data['text/html'] = f'<img alt="an animated clip" src="data:image/gif;base64,{data["image/gif"].strip()}">'
+
+
 def page(nb: dict) -> dict:
     "A notebook for the site: hidden cells dropped, an API reference after each exported cell."
     out, module = copy.deepcopy(nb), None
@@ -42,7 +50,7 @@ def page(nb: dict) -> dict:
     for c in out['cells']:
         d = directives(c)
         if 'hide' in d or any(x.startswith('default_exp') for x in d): continue
-        cells.append(c)
+        gif_as_html(c); cells.append(c)
         if c['cell_type'] == 'code' and 'export' in d and module is not None:
             docs = [api_markdown(getattr(module, n)) for n in exported_names(''.join(c['source'])) if hasattr(module, n)]
             if docs: cells.append({'cell_type': 'markdown', 'metadata': {}, 'source': '\n\n'.join(docs)})

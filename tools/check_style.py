@@ -1,6 +1,7 @@
 """Report what the style guide limits: exported cells over ~60 lines, library lines over 110 characters, and notebooks
 whose stored outputs exceed the size budget (MAX_OUTPUT_KB each, MAX_TOTAL_KB for all: figures are kept where they
-explain, small; the docs site shows them).
+explain, small; the docs site shows them) or hold what a reader should not see (a traceback, warnings or progress
+bars on stderr).
 `--check` exits 1 when any is found (used by `make test`)."""
 import json, sys
 from pathlib import Path
@@ -19,6 +20,12 @@ def problems(nb_path: Path) -> list:
     out, kb = [], output_kb(nb_path)
     if kb > MAX_OUTPUT_KB: out.append(f"{nb_path.relative_to(ROOT)}: stored outputs {kb:.0f} KB (> {MAX_OUTPUT_KB} KB): "
                                       "shrink figures (smaller figsize/dpi) or clear outputs that do not explain")
+    for c in cells:
+        for o in c.get('outputs', []):
+            if o['output_type'] == 'error' or o.get('name') == 'stderr':
+                first = ''.join(o.get('text', o.get('ename', ''))).strip().splitlines()[:1]
+                out.append(f"{nb_path.relative_to(ROOT)} cell {c.get('id')}: a stored {o.get('name', 'error')} output "
+                           f"{first} (fix its cause, or silence progress bars, and rerun tools/run_notebooks.py)")
     for i, c in enumerate(cells):
         src = ''.join(c['source'])
         if c['cell_type'] != 'code' or not src.lstrip().startswith('#| export'): continue
@@ -35,5 +42,5 @@ if __name__ == '__main__':
     total = sum(output_kb(nb) for nb in nbs)
     if total > MAX_TOTAL_KB: found.append(f"stored outputs {total:.0f} KB in all (> {MAX_TOTAL_KB} KB): shrink or clear some")
     print('\n'.join(found) if found else f'check_style: no exported cell over {MAX_CELL} lines, no library line over {MAX_LINE} characters, '
-          f'no notebook outputs over {MAX_OUTPUT_KB} KB ({total:.0f} KB in all, budget {MAX_TOTAL_KB} KB)')
+          f'no notebook outputs over {MAX_OUTPUT_KB} KB ({total:.0f} KB in all, budget {MAX_TOTAL_KB} KB), no stored traceback or stderr')
     if '--check' in sys.argv and found: sys.exit(1)

@@ -177,8 +177,10 @@ def main():
     from multidiff.cli import main as cli
     rc = []
     resume = a.out.is_dir() and any(a.out.rglob('checkpoints'))  # progressive keeps them per round
-    train_segment(a.out, lambda _: rc.append(cli(distill_argv(a) + ['--no-progress'] + (['--resume'] if resume else []))))
-    if rc[-1]: sys.exit(rc[-1])
+    def run(_):
+        rc.append(cli(distill_argv(a) + ['--no-progress'] + (['--resume'] if resume else [])))
+        if rc[-1]: sys.exit(rc[-1])  # the CLI said why in one line; no time to record
+    train_segment(a.out, run)
     print(f"student in {a.out}/student; export with --export --bench BENCH.json")
 
 

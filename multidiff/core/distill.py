@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['DISTILLERS', 'gaussian_only', 'x0_from', 'ddim_jump', 'keep_given', 'generated_mask', 'student_prediction_type',
            'student_scheduler', 'Distiller', 'teacher_x0', 'clipped', 'noised_example', 'ConsistencyDistiller',
-           'trailing_grid', 'ProgressiveDistiller', 'distill']
+           'trailing_grid', 'ProgressiveDistiller', 'distiller_class', 'distill']
 
 # %% ../../nbs/core/17_distill.ipynb #06d87686
 import copy, json
@@ -87,7 +87,7 @@ class Distiller(nn.Module):
                  guidance_scale:float=1.0, # the teacher's classifier-free guidance, folded into the student
                  student:Optional[nn.Module]=None): # default: a copy of `teacher`
         super().__init__()
-        gaussian_only(teacher.scheduler)
+        self.check_teacher(teacher.scheduler)
         if not guidance_scale >= 0: raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale}")
         if guidance_scale != 1 and not teacher.can_guide():
             raise ValueError(f"guidance_scale={guidance_scale} needs a teacher trained with a null condition "
@@ -97,6 +97,8 @@ class Distiller(nn.Module):
         # not a submodule (see above); it runs under no_grad, its own requires_grad flags left as they are
         self.__dict__['teacher'] = teacher.eval()
         self.guidance_scale = float(guidance_scale)
+
+    check_teacher = staticmethod(gaussian_only)  # what the method needs of the teacher's scheduler
 
     def train(self, mode:bool=True):
         super().train(mode); self.teacher.eval()
@@ -242,13 +244,23 @@ def _target(sched, x_s:Tensor, x_t:Tensor, t:Tensor, s:Tensor) -> Tensor:
     return training_target(x0, (x_t - a_t.sqrt() * x0) / (1 - a_t).sqrt(), a_t, sched.prediction_type)
 
 # %% ../../nbs/core/17_distill.ipynb #6efecae8
-DISTILLERS = {'consistency': ConsistencyDistiller, 'progressive': ProgressiveDistiller}
+DISTILLERS = {'consistency': ConsistencyDistiller, 'progressive': ProgressiveDistiller,
+              'sdtt': 'multidiff.core.masked_distill.SelfDistiller'}  # masked diffusion's, in its own module
 
-def _rounds(method:str, num_steps:int, teacher_steps:Optional[int]) -> list: # -> [(student steps, ratio)]
-    "The rounds a method runs: one for consistency; halvings from `teacher_steps` for progressive."
+def distiller_class(method:str) -> type:
+    "The distiller of `method` (a name in `DISTILLERS`), imported when it lives in another module."
     if method not in DISTILLERS:
         raise ValueError(f"Unknown distillation method {method!r}; valid: {', '.join(DISTILLERS)}")
-    if method == 'consistency':
+    cls = DISTILLERS[method]
+    if isinstance(cls, str):
+        import importlib
+        module, name = cls.rsplit('.', 1); cls = getattr(importlib.import_module(module), name)
+    return cls
+
+def _rounds(method:str, num_steps:int, teacher_steps:Optional[int]) -> list: # -> [(student steps, ratio)]
+    "The rounds a method runs: one for consistency and SDTT; halvings from `teacher_steps` for progressive."
+    distiller_class(method)
+    if method != 'progressive':
         if teacher_steps is not None: raise ValueError("teacher_steps is for method='progressive'")
         return [(num_steps, None)]
     start = teacher_steps or 2 * num_steps
@@ -277,7 +289,7 @@ def _add_seconds(folder:Path, seconds:float) -> float:
 # %% ../../nbs/core/17_distill.ipynb #d93e50f6
 def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model()`)
             data, # the teacher's kind of training batches (see `Trainer`)
-            method:str='consistency', # 'consistency' (LCM sampler) or 'progressive' (DDIM)
+            method:str='consistency', # 'consistency' (LCM sampler), 'progressive' (DDIM), 'sdtt' (masked)
             num_steps:int=4, # the student's sampling steps
             out_dir='runs/distill', # a folder per round (checkpoints/, log.csv, final/), student/ at the end
             steps:int=1000, batch_size:int=64, lr:float=1e-4, # training, per round
@@ -298,7 +310,7 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
         done = _finished(folder) if resume else None  # without resume the Trainer refuses a used folder
         if done is None:
             kw = dict(method_kwargs, **({'ratio': ratio} if ratio else {}))
-            distiller = DISTILLERS[method](current, n, w, **kw)
+            distiller = distiller_class(method)(current, n, w, **kw)
             t0, resume_here = time.perf_counter(), resume and (folder / 'checkpoints').is_dir()
             trainer = Trainer(distiller, data, cfg, folder).fit(resume=resume_here)
             seconds = _add_seconds(folder, time.perf_counter() - t0)

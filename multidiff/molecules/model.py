@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
            'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data', 'find_property',
-           'select_molecules', 'train_molecules', 'molecule_grid']
+           'select_molecules', 'graph_batches', 'train_molecules', 'molecule_grid']
 
 # %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
 import copy, csv, gzip, warnings
@@ -216,9 +216,10 @@ class MoleculeDiffusion(DiffusionModel):
         self.register_buffer('atom_counts', atom_counts, persistent=False)
         self.prop_mean, self.prop_std = [float(v) for v in prop_mean], [float(v) for v in prop_std]
 
-    def forward(self, batch:dict, generator=None) -> Tensor:
+    def training_parts(self, batch:dict, generator=None) -> tuple:
+        "(graphs, condition or None, None): a batch's state without its 'cond' entry, and that entry."
         batch = dict(batch); cond = batch.pop('cond', None)
-        return super().forward((batch, cond) if self.properties else batch, generator)
+        return batch, (cond if self.properties else None), None  # `forward`, the base's, uses this
 
     def to_pipeline(self):
         "The `MoleculePipeline` that samples this model, sharing its denoiser and scheduler."
@@ -321,6 +322,18 @@ def select_molecules(
                          "max_atoms / elements, or fill in the property values")
     return kept, left, rep
 
+# %% ../../nbs/molecules/03_model.ipynb #a9b8c7d1
+def graph_batches(model:MoleculeDiffusion, # sets the mask class and the properties' scaling
+                  state:dict, # `encode_data`'s graphs in the model's vocabulary
+                  values:np.ndarray) -> dict: # [N, P]: the model's properties of those molecules
+    "The batches `model` trains on: the graphs (with the mask class when masked) and the scaled condition."
+    batches = add_mask_token(state) if model.denoiser.masked else dict(state)
+    if model.properties:
+        scaled = (values - np.array(model.prop_mean)) / np.array(model.prop_std)
+        given = torch.ones(len(values), 1)  # the 'given' flag of the condition
+        batches['cond'] = torch.cat([torch.tensor(scaled, dtype=torch.float32), given], -1)
+    return batches
+
 # %% ../../nbs/molecules/03_model.ipynb #1143fd0e
 def train_molecules(
     data, # a `MoleculeData`, or a path for `read_molecules`
@@ -358,10 +371,7 @@ def train_molecules(
     model = start if start is not None else molecule_model(
         vocab, atom_count_distribution(state['node_mask']), properties, mean.tolist(), std.tolist(), seed,
         transition, marg, **denoiser_kw)
-    batches = add_mask_token(state) if model.denoiser.masked else dict(state)
-    if properties:
-        given = torch.ones(len(kept), 1)  # the 'given' flag of the condition
-        batches['cond'] = torch.cat([torch.tensor((vals - mean) / std, dtype=torch.float32), given], -1)
+    batches = graph_batches(model, state, vals)
     cfg = domain_config(steps, batch_size, lr, seed, progress, ckpt_every_max=1000, **(config or {}))
     model, trainer = train_in_folder(model, batches, cfg, out_dir, resume)
     if trainer.acc.is_main_process:  # the record of what this run trained on

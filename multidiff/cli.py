@@ -336,8 +336,9 @@ def _sample_molecules_args(p):
     p.add_argument('--checkpoint', default='molecules_qm9',
                    help='a pipeline folder from `multidiff train molecules` or a shipped name '
                         '(default: molecules_qm9)')
-    p.add_argument('--steps', type=COUNT, default=45,
-                   help='denoising steps (network calls), restarts included: 45 = 25 + 4 restarts of 5')
+    p.add_argument('--steps', type=COUNT, default=None,
+                   help="denoising steps (network calls), restarts included (default: a distilled student's "
+                        "own, else 45 = 25 + 4 restarts of 5)")
     p.add_argument('--restarts', type=number(int, 0), default=None,
                    help='first-hitting corrector rounds of 5 steps each '
                         '(default: up to 4, keeping 25 steps for the first pass)')
@@ -833,10 +834,15 @@ def _edit_image(a):
 def _distill_args(p, data_help:str):
     "Options every `multidiff distill <modality>` shares."
     p.add_argument('--teacher', required=True, help='the teacher: a pipeline folder or a shipped name')
-    p.add_argument('--steps', type=COUNT, default=4, help="the student's sampling steps (network calls)")
+    p.add_argument('--steps', type=COUNT, default=None,
+                   help="the student's sampling steps (network calls; default 4, molecules 12)")
     p.add_argument('--out', required=True, help='run folder: checkpoints/, log.csv, ..., and student/')
-    p.add_argument('--method', default='consistency', choices=('consistency', 'progressive'),
-                   help='consistency distillation (an LCM sampler) or progressive distillation (DDIM)')
+    p.add_argument('--method', default=None, choices=('consistency', 'progressive', 'sdtt'),
+                   help='consistency distillation (an LCM sampler) or progressive distillation (DDIM) for '
+                        'Gaussian models (default consistency); sdtt, self-distillation through time, for '
+                        'masked diffusion (molecules, its default)')
+    p.add_argument('--teacher-calls', type=COUNT, default=None,
+                   help='sdtt: the teacher calls each student call learns to replace (default 4)')
     p.add_argument('--teacher-steps', type=COUNT, default=None,
                    help="progressive: the first round's teacher steps, --steps times a power of 2 "
                         "(default 2x)")
@@ -849,13 +855,29 @@ def _distill_args(p, data_help:str):
     p.add_argument('--train-steps', type=COUNT, default=None, help='optimizer steps (per progressive round)')
     _run_options(p, 'seed for data order and noise')
 
-def _distill(a, load, # load() -> (the teacher pipeline, its kind of training data), called after the checks
-             defaults:dict): # train_steps, batch_size, lr, and the modality's guidance_scale
-    "Distil the teacher on its data; the command's last line says where the student is."
+# %% ../nbs/cli.ipynb #d1571012
+def _distill_method(a):
+    "Set the method and steps for the modality (sdtt for molecules, else consistency); check the options."
+    masked = a.modality == 'molecules'
+    a.method, a.steps = a.method or ('sdtt' if masked else 'consistency'), a.steps or (12 if masked else 4)
+    if masked != (a.method == 'sdtt'):
+        why = "its masked diffusion has no ODE to distil" if masked else "sdtt is for masked diffusion"
+        raise CLIError(f"--method {a.method} does not fit {a.modality}: {why}",
+                       "use --method sdtt" if masked else "use --method consistency or progressive")
+    if a.teacher_calls and a.method != 'sdtt':
+        raise CLIError("--teacher-calls is for --method sdtt", "drop it")
+    if a.method == 'sdtt' and (a.teacher_steps or a.grid):
+        raise CLIError("--teacher-steps and --grid are for Gaussian models", "use --teacher-calls")
     if a.method == 'consistency' and a.teacher_steps:
         raise CLIError("--teacher-steps is for --method progressive", "drop it, or use --method progressive")
     if a.method == 'progressive' and a.grid:
         raise CLIError("--grid is for --method consistency", "drop it")
+
+def _distill(a, load, # load() -> (the teacher pipeline, its kind of training data), called after the checks
+             defaults:dict, # train_steps, batch_size, lr, and the modality's guidance_scale
+             **method_kwargs): # more options of the method (e.g. sdtt's `wrap`)
+    "Distil the teacher on its data; the command's last line says where the student is."
+    _distill_method(a)
     cfg = train_options(argparse.Namespace(**{**vars(a), 'steps': a.train_steps}))
     pipe, data = load()
     from multidiff.core.distill import distill
@@ -867,7 +889,8 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
                       lr=cfg.pop('lr', defaults['lr']),
                       guidance_scale=w, teacher_steps=a.teacher_steps, seed=a.seed, resume=a.resume,
                       progress=not a.no_progress, config=cfg,
-                      **({'original_steps': a.grid} if a.grid else {}))
+                      **({'original_steps': a.grid} if a.grid else {}),
+                      **({'teacher_calls': a.teacher_calls} if a.teacher_calls else {}), **method_kwargs)
     if student is None:
         print(f"multidiff distill {a.modality}: interrupted (checkpoint saved under {a.out}; "
               "continue with the same command and --resume)", file=sys.stderr)
@@ -924,6 +947,21 @@ def _distill_video(a):
     # guidance on the given frames as the teacher predicts with it (moot where nothing is given)
     return _distill(a, load, {'train_steps': 1000, 'batch_size': 8, 'lr': 1e-4, 'guidance_scale': 2.0})
 
+# %% ../nbs/cli.ipynb #d1571013
+def _distill_molecules(a):
+    if a.data: input_path(a.data, '--data', hint="give a CSV with a 'smiles' column (and the teacher's "
+                          "property columns), or SMILES one per line")
+    atoms = []
+    def load():
+        from multidiff.molecules.model import model_batches, sample_data_path
+        pipe = _pipeline('multidiff.molecules.pipeline', 'MoleculePipeline', a.teacher, a.no_progress)
+        atoms.extend(pipe.mol_vocab.atoms)
+        return pipe, model_batches(pipe.to_model(), a.data or sample_data_path())
+    from multidiff.molecules.denoiser import ValenceMask
+    # the valence mask on both networks, as the pipeline samples: the student learns what is drawn
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 128, 'lr': 2e-4, 'guidance_scale': 1.0},
+                    wrap=lambda d: ValenceMask(d, tuple(atoms)))
+
 # %% ../nbs/cli.ipynb #d1571004
 _DATA = "training data as `multidiff train {}` takes it (default: {})"
 DISTILL = {'digits': ("a few-step student of a digits model", lambda p: _distill_args(
@@ -932,7 +970,9 @@ DISTILL = {'digits': ("a few-step student of a digits model", lambda p: _distill
                p, _DATA.format('audio', 'data/speech_digits')), _distill_audio),
            'video': ("a few-step student of a video model", lambda p: _distill_args(
                p, _DATA.format('video', "Moving MNIST of scikit-learn's digits")), _distill_video),
-           'image': ("a few-step student of a text-to-image model", _distill_image_args, _distill_image)}
+           'image': ("a few-step student of a text-to-image model", _distill_image_args, _distill_image),
+           'molecules': ("a fewer-call student of a molecule model (sdtt)", lambda p: _distill_args(
+               p, _DATA.format('molecules', 'data/qm9_sample.csv')), _distill_molecules)}
 
 # %% ../nbs/cli.ipynb #c77d6b16
 # modality -> (help, add arguments, run)

@@ -73,6 +73,8 @@ def test_progressive_student_runs_its_rounds(teacher, tmp_path):
     (['--teacher', '{t}', '--out', '{d}/o', '--grid', '2000'], "give a coarser grid"),
     (['--teacher', '{t}', '--out', '{d}/o', '--steps', '60'], "num_steps must be in [1, original_steps=50]"),
     (['--teacher', 'audio_fsdd', '--out', '{d}/o'], "holds a AudioPipeline, not a DigitsPipeline"),
+    (['--teacher', '{t}', '--out', '{d}/o', '--method', 'sdtt'], "sdtt is for masked diffusion"),
+    (['--teacher', '{t}', '--out', '{d}/o', '--teacher-calls', '4'], "--teacher-calls is for --method sdtt"),
 ])
 def test_bad_input_is_one_line(teacher, tmp_path, argv, expected):
     r = run('distill', 'digits', *[a.format(d=tmp_path, t=teacher) for a in argv], '--train-steps', 2, cwd=tmp_path)
@@ -100,3 +102,24 @@ def test_interrupted_run_resumes_to_the_same_student(teacher, tmp_path):
     a, b = (load_file(str(tmp_path / run_ / 'student' / 'unet' / 'diffusion_pytorch_model.safetensors'))
             for run_ in ('whole', 'cut'))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_molecules_sdtt_student_samples_with_its_own_call_count(tmp_path):
+    "SDTT on the shipped QM9 model, a few steps on the bundled sample: a pipeline folder sampled at its 6 calls."
+    r = run('distill', 'molecules', '--teacher', 'molecules_qm9', '--steps', 6, '--teacher-calls', 2, '--out',
+            tmp_path / 'sd', '--train-steps', 3, '--batch-size', 16, '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"a 6-step sdtt student (guidance 1 folded in) in {tmp_path / 'sd'}/student" in r.stdout
+    assert _scheduler(tmp_path / 'sd' / 'student')['sampling_defaults'] == {'num_inference_steps': 6}
+    record = json.loads((tmp_path / 'sd' / 'student' / 'distillation.json').read_text())
+    assert (record['method'], record['num_steps'], record['teacher_calls']) == ('sdtt', 6, 2)
+    calls = []
+    from multidiff.molecules.pipeline import MoleculePipeline
+    pipe = MoleculePipeline.from_pretrained(tmp_path / 'sd' / 'student'); pipe.set_progress_bar_config(disable=True)
+    out = pipe(8, seed=0, callback_on_step_end=lambda p, i, t, kw: calls.append(i) or kw).smiles
+    assert len(out) == 8 and len(calls) == 6  # its own call count, no restarts
+    bad = run('distill', 'molecules', '--teacher', 'molecules_qm9', '--method', 'progressive', '--out', tmp_path / 'o',
+              cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.strip() == ("multidiff distill molecules: error: --method progressive "
+                                                          "does not fit molecules: its masked diffusion has no ODE to "
+                                                          "distil (use --method sdtt)"), bad.stderr

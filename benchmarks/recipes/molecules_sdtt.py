@@ -8,9 +8,8 @@ teacher reveal. Trains on the teacher's own data (the train split of the shared 
 
 The run folder (default runs/molecules_qm9-Kstep) resumes when it holds checkpoints; wall_time.txt adds up its
 segments. Issue 24 ships the student only if it beats the teacher at the same calls."""
-import argparse, sys, time
+import argparse, sys
 from pathlib import Path
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _recipe import ROOT, train_segment
@@ -32,26 +31,16 @@ def args():
     return a
 
 
-def teacher_batches(pipe, path) -> dict:
-    "The teacher's training batches from the QM9 train split, in its vocabulary and property scaling."
-    from multidiff.molecules.model import read_molecules, select_molecules, encode_data, graph_batches
-    model = pipe.to_model()
-    data, _, _ = select_molecules(read_molecules(path, split='train'), model.properties, model.vocab.max_atoms)
-    state, kept, _ = encode_data(data, model.vocab)  # molecules outside the vocabulary are reported and skipped
-    vals = np.stack([data.properties[p][kept] for p in model.properties], -1) if model.properties else np.zeros((len(kept), 0))
-    return graph_batches(model, state, vals)
-
-
 def main():
     a = args()
-    import torch
     from multidiff.core.checkpoint import shared_dir
     from multidiff.core.distill import distill
     from multidiff.molecules.pipeline import MoleculePipeline
+    from multidiff.molecules.model import read_molecules, model_batches
     from multidiff.molecules.denoiser import ValenceMask
     pipe = MoleculePipeline.from_pretrained(a.teacher)
     path = a.data or shared_dir() / 'data' / 'molecules' / 'qm9_gdss_split.csv.gz'
-    batches = teacher_batches(pipe, path)
+    batches = model_batches(pipe.to_model(), read_molecules(path, split='train'))
     atoms = pipe.mol_vocab.atoms
     print(f"{len(next(iter(batches.values())))} training graphs; teacher {a.teacher}", flush=True)
     resume = (a.out / 'checkpoints').is_dir()

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['PROPERTIES', 'MoleculeData', 'read_molecules', 'load_qm9pack', 'sample_data_path', 'add_mask_token',
            'drop_mask_token', 'graph_scheduler', 'MoleculeDiffusion', 'molecule_model', 'encode_data', 'find_property',
-           'select_molecules', 'graph_batches', 'train_molecules', 'molecule_grid']
+           'select_molecules', 'graph_batches', 'model_batches', 'train_molecules', 'molecule_grid']
 
 # %% ../../nbs/molecules/03_model.ipynb #c7ae1b28
 import copy, csv, gzip, warnings
@@ -333,6 +333,16 @@ def graph_batches(model:MoleculeDiffusion, # sets the mask class and the propert
         given = torch.ones(len(values), 1)  # the 'given' flag of the condition
         batches['cond'] = torch.cat([torch.tensor(scaled, dtype=torch.float32), given], -1)
     return batches
+
+def model_batches(model:MoleculeDiffusion, data) -> dict: # a `MoleculeData` or a path for `read_molecules`
+    ("`graph_batches` for `model` from `data`: the molecules that fit its vocabulary (the rest reported), "
+     "its properties scaled its way; what distilling a trained model trains on.")
+    if not isinstance(data, MoleculeData): data = read_molecules(data)
+    data, _, _ = select_molecules(data, model.properties, model.vocab.max_atoms)
+    state, kept, _ = encode_data(data, model.vocab)
+    vals = (np.stack([data.properties[p][kept] for p in model.properties], -1) if model.properties
+            else np.zeros((len(kept), 0)))
+    return graph_batches(model, state, vals)
 
 # %% ../../nbs/molecules/03_model.ipynb #1143fd0e
 def train_molecules(

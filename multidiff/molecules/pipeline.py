@@ -172,7 +172,8 @@ MoleculePipeline._options, MoleculePipeline._start = _options, _start
 # %% ../../nbs/molecules/05_pipeline.ipynb #5a1e0014
 @torch.no_grad()
 def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
-          num_inference_steps:int=45, # network calls, restarts included
+          # network calls, restarts included; default: the scheduler's own (a distilled student's), else 45
+          num_inference_steps:Optional[int]=None,
           guidance_scale:float=1.0, # classifier-free guidance towards `properties` (1: plain conditioning)
           generator=None, # a torch.Generator (shared), or one per graph ...
           seed:Optional[int]=None, # ... or graph i uses seed + i (neither: seed 0)
@@ -196,6 +197,8 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
         raise ValueError(f"output_type must be 'smiles' or 'graph', got {output_type!r}")
     if seed is not None and generator is not None: raise ValueError("Give `seed` or `generator`, not both")
     if seed is None and generator is None: seed = 0
+    if num_inference_steps is None:
+        num_inference_steps = getattr(self.scheduler, 'sampling_defaults', {}).get('num_inference_steps', 45)
     valence_mask, sampler, restarts = self._options(num_inference_steps, guidance_scale, properties,
                                                     valence_mask, sampler, restarts, restart_steps)
     known, mask, node_mask = self._start(n, scaffold, atom_counts, seed, generator)

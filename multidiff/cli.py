@@ -163,10 +163,12 @@ _SHIPPED_DEMOS = (
         f"truth.gif, .mp4 and .npy of each, frames.png, metrics.json; "
         f"prediction SSIM {m['prediction']['ssim']:.2f} "
         f"(copy-last-frame {m['copy_last_frame']['ssim']:.2f})")),
-    ('multidiff.image.text_to_image', 'TextToImagePipeline', 'text_to_image_shapes', 'text_to_image',
+    ('multidiff.image.text_to_image', 'TextToImagePipeline', 'text_to_image_shapes-4step', 'text_to_image',
      lambda o, m: (
-        f"text to image: wrote {o}/prompts.png (rows: one object, two objects, held-out combinations), "
-        f"inpainting.png, metrics.json; {m['seconds_per_image']} s per image; exact match (rule judge) "
+        f"text to image (the shipped 4-call student text_to_image_shapes-4step, distilled from "
+        f"text_to_image_shapes): wrote {o}/prompts.png (rows: one object, two objects, held-out "
+        f"combinations), inpainting.png, metrics.json; {m['seconds_per_image']} s per image; "
+        f"exact match (rule judge) "
         + ', '.join(f"{g.replace('_', ' ')} {v:.2f}" for g, v in m['rule_judge_exact'].items())
         + f"; inpainting kept the unmasked pixels: {m['inpainting']['unchanged_outside_mask']}")))
 

@@ -59,3 +59,13 @@ def test_check_style_flags_long_lines_and_long_cells(tmp_path):
     assert any("stored outputs" in f and f"> {check_style.MAX_OUTPUT_KB} KB" in f for f in found)  # the size budget
     r = _run(str(ROOT / "tools" / "check_style.py"), "--check")
     assert r.returncode == 0, r.stdout  # the repository itself keeps the limits
+
+
+def test_shipped_checkpoints_hold_no_local_paths():
+    "A shipped folder says nothing about the machine that made it (diffusers' `_name_or_path`, absolute paths)."
+    leaks = []
+    for f in (ROOT / 'multidiff' / 'pretrained').rglob('*'):
+        if f.suffix in ('.json', '.md', '.txt') and f.is_file():
+            text = f.read_text()
+            if '"_name_or_path"' in text or str(ROOT) in text or '/work/' in text: leaks.append(str(f.relative_to(ROOT)))
+    assert not leaks, f"local paths in shipped files (benchmarks/recipes/_recipe.py strip_local_paths): {leaks}"

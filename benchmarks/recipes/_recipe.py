@@ -75,13 +75,23 @@ def wall_hours(args) -> float:
     return sum(float(line.split('=')[1]) for line in record.read_text().split()) / 3600
 
 
+def strip_local_paths(folder) -> int:
+    "Drop diffusers' `_name_or_path` (where this machine loaded a model from) from every config in a shipped folder."
+    n = 0
+    for f in Path(folder).rglob('*.json'):
+        cfg = json.loads(f.read_text())
+        if isinstance(cfg, dict) and '_name_or_path' in cfg:
+            del cfg['_name_or_path']; f.write_text(json.dumps(cfg, indent=2, sort_keys=True) + '\n'); n += 1
+    return n
+
+
 def export(args, load_run, load_shipped, card, commands:str=None) -> Path:
     """Save the run's EMA model (`load_run(out)`) as multidiff/pretrained/NAME, or with --card-only load the shipped one
     (`load_shipped(folder)`); then write README.md: `card(model, bench)` gives (title, body lines, measured lines);
     `commands` replaces the default train-then-export commands (a recipe of several stages)."""
     out = ROOT / 'multidiff' / 'pretrained' / args.name
     if args.card_only: model = load_shipped(out)
-    else: model = load_run(args.out); model.save_pretrained(out)
+    else: model = load_run(args.out); model.save_pretrained(out); strip_local_paths(out)
     bench = json.loads(Path(args.bench).read_text()) if args.bench else {}
     title, body, measured = card(model, bench)
     script = Path(sys.argv[0]).resolve().relative_to(ROOT)

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recipe import ROOT, train_segment
+from _recipe import ROOT, train_segment, strip_local_paths
 
 SETTINGS = dict(scenes=20000, batch_size=32, lr=3e-4, seed=0, width=16)
 BASE = 'text_to_image_shapes'
@@ -56,7 +56,7 @@ def export(a):
     from diffusers import ControlNetModel
     out = ROOT / 'multidiff' / 'pretrained' / a.name
     if out.exists(): shutil.rmtree(out)
-    ControlNetModel.from_pretrained(a.out / 'final').save_pretrained(out)
+    ControlNetModel.from_pretrained(a.out / 'final').save_pretrained(out); strip_local_paths(out)
     secs = sum(float(l.split('=')[1]) for l in (a.out / 'wall_time.txt').read_text().split())
     n = sum(p.numel() for p in ControlNetModel.from_pretrained(out).parameters())
     bench = json.loads(Path(a.bench).read_text()) if a.bench else {}

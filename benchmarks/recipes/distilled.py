@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recipe import ROOT, train_segment
+from _recipe import ROOT, train_segment, strip_local_paths
 
 TEACHERS = {'digits': 'digits', 'audio': 'audio_fsdd', 'video': 'video_mmnist', 'image': 'text_to_image_shapes'}
 DIGITS_TEACHER_STEPS = 400  # the demo's
@@ -81,7 +81,7 @@ def train_digits_teacher():
                                                    + (['--resume'] if resume else [])))
     out = ROOT / 'multidiff' / 'pretrained' / 'digits'
     if out.exists(): shutil.rmtree(out)
-    shutil.copytree(run / 'final', out)
+    shutil.copytree(run / 'final', out); strip_local_paths(out)
     (out / 'train_config.json').unlink(missing_ok=True)
     (out / 'README.md').write_text('\n'.join([
         "# multidiff digits: the worked example's class-conditional 8x8 digits model", "",
@@ -137,7 +137,7 @@ def export(a):
     secs = record['seconds']  # the distillation itself; `wall` adds start-up, loading the teacher and the data
     out = ROOT / 'multidiff' / 'pretrained' / a.name
     if out.exists(): shutil.rmtree(out)
-    shutil.copytree(a.out / 'student', out)
+    shutil.copytree(a.out / 'student', out); strip_local_paths(out)
     (out / 'train_config.json').unlink(missing_ok=True)
     hours = teacher_hours(a.teacher)
     sched = json.loads((out / 'scheduler' / 'scheduler_config.json').read_text())

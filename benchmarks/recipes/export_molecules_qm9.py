@@ -17,6 +17,8 @@ import argparse, csv, json, platform, shutil, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _common import cpu_model
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _recipe import strip_local_paths
 from multidiff.core.checkpoint import replace_dir
 from multidiff.molecules.pipeline import MoleculePipeline
 
@@ -43,6 +45,7 @@ def main():
             replace_dir(out, lambda tmp: shutil.copytree(run / 'final', tmp, dirs_exist_ok=True))
         else: MoleculePipeline.from_run(run).save_pretrained(out)
         steps = int(list(csv.DictReader(open(run / 'log.csv')))[-1]['step'])
+    strip_local_paths(out)
     pipe = MoleculePipeline.from_pretrained(out)
     nparams = sum(p.numel() for p in pipe.denoiser.parameters())
     arch = {k: v for k, v in pipe.denoiser.config.items() if not k.startswith('_')}

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['NOTHING', 'to_input', 'ShapesClassifier', 'predict_attributes', 'attribute_accuracy', 'train_shapes_classifier',
-           'prompt_group', 'prompt_accuracy', 'reference_images', 'parse_render', 'parse_renders',
+           'prompt_group', 'prompt_accuracy', 'reference_images', 'measure_objects', 'parse_render', 'parse_renders',
            'rule_prompt_accuracy', 'shapes_frechet_distance']
 
 # %% ../../nbs/image/07_shapes_metrics.ipynb #c5bf9929
@@ -163,13 +163,18 @@ def _measure(img:np.ndarray, # float [64, 64, 3] in 0..255
 # %% ../../nbs/image/07_shapes_metrics.ipynb #52b761b2
 NOTHING = -2  # every label of an image with no object: no scene has it (fields that do not apply are -1)
 
-def parse_render(image:np.ndarray # uint8 [64, 64, 3] (floats in 0..255 too)
-                ) -> np.ndarray: # int64 [8] in `scene_labels`' encoding
-    "A render's labels read by fixed rules (regions, colour, box, fill, mass centre); no training."
+def measure_objects(image:np.ndarray # uint8 [64, 64, 3] (floats in 0..255 too)
+                   ) -> list: # [{'shape', 'colour', 'side', 'centre', 'fill', 'low'}], largest first
+    "The (at most two) objects of a render, measured by fixed rules: shape and colour ids, box side, centre."
     img = np.asarray(image, np.float64)
     if img.shape != (CANVAS, CANVAS, 3):
         raise ValueError(f"image must be [{CANVAS}, {CANVAS}, 3], got {tuple(img.shape)}")
-    objs = [_measure(img, m) for m in _objects(img.max(-1))]
+    return [_measure(img, m) for m in _objects(img.max(-1))]
+
+def parse_render(image:np.ndarray # uint8 [64, 64, 3] (floats in 0..255 too)
+                ) -> np.ndarray: # int64 [8] in `scene_labels`' encoding
+    "A render's labels read by fixed rules (regions, colour, box, fill, mass centre); no training."
+    objs = measure_objects(image)
     if not objs: return np.full(len(LABEL_FIELDS), NOTHING, np.int64)  # nothing drawn: matches no prompt
     if len(objs) == 1:
         o, nominal = objs[0], np.array([c for c, _ in POSITIONS.values()], np.float64)

@@ -11,21 +11,28 @@ import torch.nn.functional as F
 from torch import Tensor
 
 # %% ../../nbs/video/02_metrics.ipynb #513585ca
-def _frames(pred:Tensor, truth:Tensor):
+def _frames(pred:Tensor, truth:Tensor, channels_last:bool=False):
+    "Both as float64, channels moved before the frame's H, W ([..., C, H, W]) when `channels_last`."
     if pred.shape != truth.shape:
         raise ValueError(f"Shapes differ: prediction {tuple(pred.shape)} vs truth {tuple(truth.shape)}")
-    if pred.ndim < 2: raise ValueError(f"Frames are [..., H, W], got {tuple(pred.shape)}")
-    return pred.double(), truth.double()
+    if pred.ndim < 2 + channels_last:
+        layout = '[..., H, W, C]' if channels_last else '[..., H, W]'
+        raise ValueError(f"Frames are {layout}, got {tuple(pred.shape)}")
+    p, t = pred.double(), truth.double()
+    return (p.movedim(-1, -3), t.movedim(-1, -3)) if channels_last else (p, t)
 
-def frame_psnr(pred:Tensor, truth:Tensor) -> Tensor: # uint8 (or 0-255) frames [..., H, W]
-    "PSNR in dB (peak 255) per frame; identical frames give inf."
-    p, t = _frames(pred, truth)
-    return 10 * torch.log10(255.0 ** 2 / ((p - t) ** 2).mean((-2, -1)))
+def frame_psnr(pred:Tensor, truth:Tensor, # uint8 (or 0-255) frames [..., H, W], or [..., H, W, C]
+               channels_last:bool=False) -> Tensor: # True: colour frames, channels last
+    "PSNR in dB (peak 255) per frame (over all channels); identical frames give inf."
+    p, t = _frames(pred, truth, channels_last)
+    dims = (-3, -2, -1) if channels_last else (-2, -1)
+    return 10 * torch.log10(255.0 ** 2 / ((p - t) ** 2).mean(dims))
 
-def frame_ssim(pred:Tensor, truth:Tensor, win:int=7) -> Tensor: # [..., H, W] frames in 0-255
+def frame_ssim(pred:Tensor, truth:Tensor, win:int=7, # [..., H, W] (or [..., H, W, C]) frames in 0-255
+               channels_last:bool=False) -> Tensor: # True: the mean over channels (skimage's channel_axis)
     "SSIM per frame, scikit-image's default form (uniform win x win window, sample covariance, valid region)."
-    p, t = _frames(pred, truth)
-    lead, (H, W) = p.shape[:-2], p.shape[-2:]
+    p, t = _frames(pred, truth, channels_last)
+    lead, (H, W) = p.shape[:-3 if channels_last else -2], p.shape[-2:]
     if min(H, W) < win:
         raise ValueError(f"SSIM with a {win}x{win} window needs frames at least that large, got {H}x{W}")
     a, b = p.reshape(-1, 1, H, W), t.reshape(-1, 1, H, W)
@@ -37,30 +44,34 @@ def frame_ssim(pred:Tensor, truth:Tensor, win:int=7) -> Tensor: # [..., H, W] fr
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     s = ((2 * ma * mb + c1) * (2 * vab + c2)) / ((ma ** 2 + mb ** 2 + c1) * (vaa + vbb + c2))
     # the valid region: scikit-image crops (win - 1) / 2 pixels of its padded map
-    return s.mean((-3, -2, -1)).reshape(lead)
+    per = s.mean((-3, -2, -1))  # one value per frame (and channel)
+    return per.reshape(lead + (-1,)).mean(-1) if channels_last else per.reshape(lead)
 
 # %% ../../nbs/video/02_metrics.ipynb #1c0341ea
 def bright_ratio(pred:Tensor, truth:Tensor, threshold:int=127) -> float:
     "Bright pixels (> threshold) in the prediction over those in the truth, over all frames."
     return float((pred > threshold).sum() / (truth > threshold).sum().clamp_min(1))
 
-def motion_ratio(pred:Tensor, truth:Tensor) -> float: # [..., T, H, W]
+def motion_ratio(pred:Tensor, truth:Tensor, # [..., T, H, W], or [..., T, H, W, C]
+                 channels_last:bool=False) -> float:
     "Mean |frame t+1 - frame t| of the prediction over that of the truth."
-    d = lambda x: (x[..., 1:, :, :].double() - x[..., :-1, :, :].double()).abs().mean()
+    axis = -4 if channels_last else -3
+    d = lambda x: x.double().diff(dim=axis).abs().mean()
     return float(d(pred) / d(truth).clamp_min(1e-8))
 
 def prediction_scores(pred:Tensor, truth:Tensor, context:Tensor,
-                      # uint8 [B, T, H, W] predicted / true future frames; [B, k, H, W] the given ones
+                      # uint8 [B, T, H, W] or [B, T, H, W, C]: predicted, true frames; [B, k, ...]: given
                      ) -> dict:
     ("Mean PSNR/SSIM per future frame and overall, sharpness and motion, "
-     "with the black-frame and copy-last-frame baselines.")
-    _frames(pred, truth)
+     "with the black-frame and copy-last-frame baselines; colour clips are channels last.")
+    cl = pred.ndim == 5
+    _frames(pred, truth, cl)
     last = context[:, -1:].expand_as(truth)
-    score = lambda p: {'psnr': frame_psnr(p, truth).clamp(max=100).mean().item(),
-                       'ssim': frame_ssim(p, truth).mean().item(),
-                       'psnr_per_frame': frame_psnr(p, truth).clamp(max=100).mean(0).tolist(),
-                       'ssim_per_frame': frame_ssim(p, truth).mean(0).tolist()}
+    psnr = lambda p: frame_psnr(p, truth, cl).clamp(max=100)
+    ssim = lambda p: frame_ssim(p, truth, channels_last=cl)
+    score = lambda p: {'psnr': psnr(p).mean().item(), 'ssim': ssim(p).mean().item(),
+                       'psnr_per_frame': psnr(p).mean(0).tolist(), 'ssim_per_frame': ssim(p).mean(0).tolist()}
     return {'model': {**score(pred), 'bright_ratio': bright_ratio(pred, truth),
                       'motion_ratio': motion_ratio(torch.cat([context[:, -1:], pred], 1),
-                                                   torch.cat([context[:, -1:], truth], 1))},
+                                                   torch.cat([context[:, -1:], truth], 1), cl)},
             'black_frame': score(torch.zeros_like(truth)), 'copy_last_frame': score(last)}

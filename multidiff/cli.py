@@ -534,6 +534,8 @@ def _train_video_args(p):
     p.add_argument('--channels', default=None,
                    help='widths per level, comma-separated (default: 32,64 for translator, '
                         '64,128,128 for framestack, 32,64,128 for spacetime)')
+    p.add_argument('--stride', type=COUNT, default=1, help='a clip folder: take every stride-th frame')
+    p.add_argument('--gray', action='store_true', help='a clip folder: train on gray frames (default RGB)')
     p.add_argument('--arch', default='translator', choices=('translator', 'framestack', 'spacetime'),
                    help="per-frame encoder + translator across the window (SimVP's shape, fixed window), "
                         "the window's frames as channels of a 2D UNet (fixed window) "
@@ -550,19 +552,34 @@ def _video_digits(a):
     return np.stack([np.asarray(Image.fromarray(i).resize(size, Image.BICUBIC))
                      for i in mnist_digits(a.data)[0]])
 
+# %% ../nbs/cli.ipynb #d0fc5319
+def _clip_data(a):
+    "A folder of clips fitted to --frames, --size and --stride; what was skipped is said in one line."
+    import torch
+    from multidiff.video.data import load_clip_folder, skipped_summary
+    d = load_clip_folder(a.data, frames=a.frames, size=a.size, stride=a.stride, channels=1 if a.gray else 3,
+                         captions=False)
+    kind = 'gray' if a.gray else 'RGB'
+    print(f"{len(d['clips'])} clips from {a.data} ({a.frames} frames of {a.size}x{a.size} {kind})"
+          + (f"; {skipped_summary(d['skipped'])}: " + ', '.join(n for n, _ in d['skipped'][:5])
+             if d['skipped'] else ''), file=sys.stderr)
+    return torch.from_numpy(d['clips'])
+
 def _train_video(a):
     cfg = train_options(a)
     if a.digit_size > a.size:
         raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
                        "give a smaller digit or a larger canvas")
-    if a.data: input_path(a.data, '--data', 'folder', 'give a folder holding MNIST idx files, '
-                          't10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz')
+    if a.data: input_path(a.data, '--data', 'folder', 'give a folder of clips (GIF, MP4, .npy or folders of '
+                          'frames) or one holding MNIST idx files (t10k-images-idx3-ubyte.gz, ...)')
     channels = a.channels and widths(a.channels)
     from multidiff.video.data import MovingDigits
     from multidiff.video.model import train_video
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
-    data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step,
-                        stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
+    mnist = not a.data or any(Path(a.data).glob('*-images-idx3-ubyte*'))
+    if not mnist: data = _clip_data(a)
+    else: data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step,
+                              stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
     model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed,
                                  resume=a.resume, progress=not a.no_progress, config=cfg, channels=channels,
                                  arch=a.arch)
@@ -583,15 +600,26 @@ def _sample_video_args(p):
                    help='with --context: classifier-free guidance on the given frames '
                         "(1: off, 0: ignore them; default: a student's own, else 2)")
 
+def _video_context(path, pipe):
+    "A context clip in the model's channels (gray or RGB); one of another frame size is fitted, and told."
+    from multidiff.video.data import read_clip, fit_clip
+    ctx = read_clip(path, gray=pipe.in_channels == 1)
+    size = pipe.config.size
+    if ctx.shape[1:3] != (size, size):
+        print(f"multidiff sample video: --context frames are {ctx.shape[2]}x{ctx.shape[1]}; resized and "
+              f"centre-cropped to the model's {size}x{size}", file=sys.stderr)
+        ctx = fit_clip(ctx, size, len(ctx))
+    return ctx
+
 def _sample_video(a):
     out = output_folder(a.out, '--out', [f"clip_{i:03d}{s}" for i in range(a.n) for s in ('.npy', '.gif')],
                         a.overwrite)
     if a.context:
         input_path(a.context, '--context', 'any', 'give a .npy, GIF or MP4 clip or a folder of frames')
     import numpy as np
-    from multidiff.video.data import read_clip, write_gif
+    from multidiff.video.data import write_gif
     pipe = _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.checkpoint, a.no_progress, a.steps)
-    ctx = read_clip(a.context) if a.context else None
+    ctx = _video_context(a.context, pipe) if a.context else None
     clips = pipe(num_videos=a.n, num_frames=a.frames, context=ctx, num_inference_steps=a.steps, seed=a.seed,
                  guidance_scale=a.guidance_scale, output_type='np').frames
     for i, c in enumerate(clips):

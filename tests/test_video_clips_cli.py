@@ -1,0 +1,55 @@
+"""Users' colour clips through the console script (issue 27): `multidiff train video --data FOLDER` of GIF/MP4/.npy
+clips of mixed sizes trains an RGB model and says in one line what it skipped; `multidiff sample video --context`
+takes a colour clip of another size (fitted, and told); a folder with nothing usable is a one-line error."""
+import os, subprocess, sys
+import numpy as np
+import pytest
+
+CLI = [sys.executable, '-m', 'multidiff']
+ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
+
+
+def run(*argv, cwd):
+    return subprocess.run(CLI + [str(a) for a in argv], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope='module')
+def clips(tmp_path_factory):
+    from multidiff.video.shapes import make_moving_shapes
+    from multidiff.video.data import write_gif, write_mp4
+    d = tmp_path_factory.mktemp('clips')
+    c, _, _ = make_moving_shapes(5, seed=0)
+    for i, x in enumerate(c[:3]): write_gif(x, d / f'clip{i}.gif')
+    write_mp4(c[3, :, 8:56], d / 'wide.mp4')  # another frame size: fitted
+    np.save(d / 'five.npy', c[4, :5])  # too short for 8 frames: skipped, said
+    (d / 'broken.mp4').write_bytes(b'not a video')
+    return d
+
+
+def test_train_on_a_clip_folder_then_sample_with_a_colour_context(clips, tmp_path):
+    r = run('train', 'video', '--data', clips, '--out', tmp_path / 'run', '--steps', 3, '--batch-size', 2,
+            '--frames', 8, '--size', 32, '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    said = [l for l in r.stderr.splitlines() if 'clips from' in l]
+    assert len(said) == 1 and said[0].startswith(f"4 clips from {clips} (8 frames of 32x32 RGB); 2 skipped: "), said
+    assert 'broken.mp4' in said[0] and 'five.npy' in said[0] and 'too short' in said[0]
+    from multidiff.video.pipeline import VideoPipeline
+    assert VideoPipeline.from_pretrained(tmp_path / 'run' / 'final').in_channels == 3
+    from multidiff.video.data import read_clip, write_gif
+    write_gif(read_clip(clips / 'clip0.gif', gray=False)[:4], tmp_path / 'ctx.gif')  # 4 given frames, 64x64
+    s = run('sample', 'video', '--checkpoint', tmp_path / 'run' / 'final', '--context', tmp_path / 'ctx.gif',
+            '--frames', 8, '--steps', 2, '--out', tmp_path / 's', '--no-progress', cwd=tmp_path)
+    assert s.returncode == 0, s.stderr
+    assert "--context frames are 64x64; resized and centre-cropped to the model's 32x32" in s.stderr
+    out = np.load(tmp_path / 's' / 'clip_000.npy')
+    assert out.shape == (8, 32, 32, 3) and out.dtype == np.uint8
+    from multidiff.video.data import fit_clip
+    assert np.array_equal(out[:4], fit_clip(read_clip(tmp_path / 'ctx.gif', gray=False), 32, 4))  # kept exactly
+
+
+def test_a_folder_without_usable_clips_is_one_line(tmp_path):
+    (tmp_path / 'bad').mkdir(); (tmp_path / 'bad' / 'x.gif').write_bytes(b'GIF89a')
+    r = run('train', 'video', '--data', tmp_path / 'bad', '--out', tmp_path / 'run', '--steps', 2, cwd=tmp_path)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert 'no usable clip (1 skipped: 1 not a readable clip)' in lines[0], lines[0]

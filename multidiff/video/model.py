@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['MASK_PROBS', 'CODEC_RANGE', 'DEFAULT_CHANNELS', 'SpaceTimeBlock', 'position_embedding', 'AxisAttention',
            'SpaceTimeUNet', 'given_mask', 'FrameStackUNet', 'TranslatorBlock', 'nearest_given', 'FrameTranslator',
-           'training_masks', 'ClipCodec', 'VideoDiffusion', 'to_pipeline', 'video_model', 'with_reference_skips',
-           'precondition_video', 'ContextGuidance', 'context_guided', 'train_video']
+           'training_masks', 'ClipCodec', 'LatentClipCodec', 'VideoDiffusion', 'to_pipeline', 'video_model',
+           'with_reference_skips', 'precondition_video', 'ContextGuidance', 'context_guided', 'train_video']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
 import copy, math
@@ -221,7 +221,8 @@ class FrameTranslator(ModelMixin, ConfigMixin):
                  blocks:int=8, kernel:int=7, mult:int=2,
                  fold:int=2, size:int=32, # space-to-depth of every frame first; the frame size
                  # also decode with the nearest given frame's skips (zero-initialised)
-                 reference_skips:bool=False):
+                 reference_skips:bool=False,
+                 cond_dim:int=0): # > 0: a condition vector cond['text'] [B, cond_dim] (pooled text embedding)
         super().__init__()
         from diffusers.models.resnet import ResnetBlock2D
         self.frames, self.fold, emb = frames, fold, 128
@@ -231,6 +232,9 @@ class FrameTranslator(ModelMixin, ConfigMixin):
                                  groups=math.gcd(8, cin), groups_out=math.gcd(8, cout),
                                  time_embedding_norm='scale_shift')
         self.time_mlp = nn.Sequential(nn.Linear(64, emb), nn.SiLU(), nn.Linear(emb, emb))
+        # the condition joins the time embedding, so it scales and shifts every block (FiLM), as class labels
+        # do in diffusers' UNets; created only when used, so unconditional checkpoints keep their keys
+        if cond_dim: self.cond_proj = nn.Sequential(nn.Linear(cond_dim, emb), nn.SiLU(), nn.Linear(emb, emb))
         self.conv_in = nn.Conv2d((in_channels + 1) * fold ** 2, w1, 3, padding=1)  # + the mask
         self.enc1, self.down, self.enc2 = res(w1, w1), nn.Conv2d(w1, w2, 3, stride=2, padding=1), res(w2, w2)
         self.to_latent = nn.Conv2d(w2, latent, 3, padding=1)
@@ -260,6 +264,13 @@ def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Opti
     _check_window(self, T, H, W, 2 * self.fold)
     mask = given_mask(sample, cond)
     emb = self.time_mlp(position_embedding(torch.as_tensor(timestep, device=sample.device).expand(B), 64))
+    if self.config.cond_dim:
+        text = (cond or {}).get('text')
+        if text is None or tuple(text.shape) != (B, self.config.cond_dim):
+            raise ValueError(f"This model is conditioned: give cond['text'] of shape "
+                             f"[{B}, {self.config.cond_dim}] (the null condition's embedding for none), got "
+                             f"{None if text is None else tuple(text.shape)}")
+        emb = emb + self.cond_proj(text.to(emb))
     per_frame = emb.repeat_interleave(T, 0)
     x = torch.cat([sample, mask.expand(B, 1, T, H, W)], 1).transpose(1, 2).reshape(B * T, C + 1, H, W)
     h1 = self.enc1(self.conv_in(F.pixel_unshuffle(x, self.fold) if self.fold > 1 else x), per_frame)
@@ -307,6 +318,28 @@ class ClipCodec:
     def decode(self, state:Tensor) -> Tensor:
         u = self.values.decode(state).round().to(torch.uint8)
         return u[:, 0] if u.shape[1] == 1 else u.permute(0, 2, 3, 4, 1)
+
+# %% ../../nbs/video/01_model.ipynb #c0dec005
+class LatentClipCodec:
+    "uint8 RGB clips [B, T, H, W, 3] <-> latent states [B, C, T, H/f, W/f]: each frame through an image VAE."
+    def __init__(self, vae, # a diffusers `AutoencoderKL` taking RGB in [-1, 1]
+                 chunk:int=256): # frames per VAE call
+        from multidiff.core.codec import VAECodec
+        self.frames, self.chunk = VAECodec(vae), chunk
+        self.channels = vae.config.latent_channels
+    def encode(self, clips:Tensor) -> Tensor:
+        if clips.ndim != 5 or clips.shape[-1] != 3:
+            raise ValueError(f"Latent video takes RGB clips [B, T, H, W, 3], got {tuple(clips.shape)}")
+        B, T = clips.shape[:2]
+        x = clips.reshape(B * T, *clips.shape[2:]).permute(0, 3, 1, 2).float() / 255  # VAECodec's [0, 1]
+        z = torch.cat([self.frames.encode(c) for c in x.split(self.chunk)])
+        return z.reshape(B, T, *z.shape[1:]).transpose(1, 2)
+    def decode(self, state:Tensor) -> Tensor:
+        B, C, T = state.shape[:3]
+        z = state.transpose(1, 2).reshape(B * T, C, *state.shape[3:])
+        x = torch.cat([self.frames.decode(c) for c in z.split(self.chunk)])
+        u = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+        return u.reshape(B, T, *u.shape[1:]).permute(0, 1, 3, 4, 2)
 
 # %% ../../nbs/video/01_model.ipynb #e691bf50
 class VideoDiffusion(DiffusionModel):

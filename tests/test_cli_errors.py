@@ -54,7 +54,7 @@ CASES = [
     ('missing input', 'upscale {d}/nothere.png {d}/o.png', 'input {d}/nothere.png does not exist', 2),
     ('missing input', 'train audio --data {d}/nothere --out {d}/r', '--data {d}/nothere does not exist', 2),
     ('input of the wrong kind', 'train digits --data {d}/folder --out {d}/r', 'is a folder (give an .npz', 2),
-    ('input of the wrong kind', 'train video --data {d}/my.npy --out {d}/r', 'is a file (give a folder holding MNIST', 2),
+    ('input of the wrong kind', 'train video --data {d}/my.npy --out {d}/r', 'is a file (give a folder of clips (GIF, MP4, .npy or folders of frames) or one holding MNIST', 2),
     ('input of the wrong kind', 'train audio --data {d}/good.npz --out {d}/r', 'is a file (give a folder of clips', 2),
     ('empty input', 'train digits --data {d}/empty.npz --out {d}/r', '--data {d}/empty.npz is empty', 2),
     ('empty input', 'sample video --context {d}/empty.npy --out {d}/v', '--context {d}/empty.npy is empty', 2),
@@ -116,8 +116,10 @@ def test_one_line_error(tmp_path, kind, argv, expected, code):
 def _interrupt(argv:str, d:Path, wait_for:str='it/s', most:float=120):
     "Start the command, send Ctrl-C once its progress bar moves, and return (exit code, stderr)."
     import threading
+    # SIGINT back to its default in the child: a runner started in the background (`cmd &`, nohup) passes it on
+    # ignored, and Python then never raises KeyboardInterrupt, so Ctrl-C would test nothing
     p = subprocess.Popen(CLI + argv.format(d=d).split(), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                         env=ENV, cwd=d)
+                         env=ENV, cwd=d, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     chunks = []
     reader = threading.Thread(target=lambda: chunks.extend(iter(lambda: p.stderr.read1(4096), b'')), daemon=True)
     reader.start()

@@ -2,7 +2,8 @@
 widths 32/64, latent 16, 8 translator blocks, 16 frames) on 64x64 RGB pixels (fold 2: 32x32 inside) and on the latents
 of the shipped text-to-image VAE (`text_to_image_shapes/vae`: 16x16x4 per frame, fold 1), both conditioned on a
 128-d text vector. Measured: one training step (forward + backward + Adam, batch 8, the masked-video loss) and one
-generated clip (25 denoiser calls at batch 1, plus the VAE decoding 16 frames for the latent model), median of
+generated clip (25 denoiser calls at batch 1, plus the VAE decoding 16 frames for the latent model, also timed
+alone), median of
 --repeats after a warm-up, one torch thread. Quality needs trained models: see benchmarks/text_to_video.py (to come).
 
     OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/video_latent_speed.py --out benchmarks/results/video_latent_speed.json
@@ -58,6 +59,8 @@ def main():
     codec = LatentClipCodec(TextToImagePipeline.from_pretrained(a.vae).vae.eval())
     pixel = setting(3, 64, 2, a.batch, a.repeats)
     latent = setting(codec.channels, 16, 1, a.batch, a.repeats, decode=codec.decode)
+    z = torch.randn(1, codec.channels, 16, 16, 16, generator=torch.Generator().manual_seed(0))
+    latent['vae_decode_seconds'] = timed(lambda: codec.decode(z), a.repeats)  # 16 frames, part of clip_seconds
     res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers')),
            'network': 'FrameTranslator(frames=16, widths=(32, 64), latent=16, blocks=8, cond_dim=128)',
            'batch': a.batch, 'repeats': a.repeats, 'pixel_64x64x3': pixel, f'latent_16x16x{codec.channels}': latent,

@@ -567,9 +567,6 @@ def _clip_data(a):
 
 def _train_video(a):
     cfg = train_options(a)
-    if a.digit_size > a.size:
-        raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
-                       "give a smaller digit or a larger canvas")
     if a.data: input_path(a.data, '--data', 'folder', 'give a folder of clips (GIF, MP4, .npy or folders of '
                           'frames) or one holding MNIST idx files (t10k-images-idx3-ubyte.gz, ...)')
     channels = a.channels and widths(a.channels)
@@ -577,6 +574,11 @@ def _train_video(a):
     from multidiff.video.model import train_video
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
     mnist = not a.data or any(Path(a.data).glob('*-images-idx3-ubyte*'))
+    if mnist and (a.gray or a.stride != 1):
+        raise CLIError("--gray and --stride are for a --data folder of clips", "drop them for Moving MNIST")
+    if mnist and a.digit_size > a.size:
+        raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
+                       "give a smaller digit or a larger canvas")
     if not mnist: data = _clip_data(a)
     else: data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step,
                               stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
@@ -920,7 +922,8 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
                       guidance_scale=w, teacher_steps=a.teacher_steps, seed=a.seed, resume=a.resume,
                       progress=not a.no_progress, config=cfg,
                       **({'original_steps': a.grid} if a.grid else {}),
-                      **({'teacher_calls': a.teacher_calls} if a.teacher_calls else {}), **method_kwargs)
+                      **({'teacher_calls': a.teacher_calls or 4} if a.method == 'sdtt' else {}),
+                      **method_kwargs)
     if student is None:
         print(f"multidiff distill {a.modality}: interrupted (checkpoint saved under {a.out}; "
               "continue with the same command and --resume)", file=sys.stderr)

@@ -110,7 +110,7 @@ def test_molecules_sdtt_student_samples_with_its_own_call_count(tmp_path):
             tmp_path / 'sd', '--train-steps', 3, '--batch-size', 16, '--no-progress', cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert f"a 6-step sdtt student (guidance 1 folded in) in {tmp_path / 'sd'}/student" in r.stdout
-    assert _scheduler(tmp_path / 'sd' / 'student')['sampling_defaults'] == {'num_inference_steps': 6}
+    assert _scheduler(tmp_path / 'sd' / 'student')['sampling_defaults'] == {'num_inference_steps': 6, 'restarts': 0}
     record = json.loads((tmp_path / 'sd' / 'student' / 'distillation.json').read_text())
     assert (record['method'], record['num_steps'], record['teacher_calls']) == ('sdtt', 6, 2)
     calls = []

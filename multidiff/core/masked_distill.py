@@ -87,7 +87,7 @@ class SelfDistiller(Distiller):
         if num_steps < 1: raise ValueError(f"num_steps must be >= 1, got {num_steps}")
         s = absorbing_only(teacher.scheduler)
         sched = StateScheduler(s.schedulers, s.spec, s.loss_weights,
-                               sampling_defaults={'num_inference_steps': num_steps})
+                               sampling_defaults={'num_inference_steps': num_steps, 'restarts': 0})
         super().__init__(teacher, sched, guidance_scale, student)
         self.num_steps, self.teacher_calls = num_steps, teacher_calls
         self.wrap = wrap if wrap is not None else (lambda d: d)

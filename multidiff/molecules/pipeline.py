@@ -197,8 +197,9 @@ def _call(self:MoleculePipeline, num_molecules:int=1, # how many graphs
         raise ValueError(f"output_type must be 'smiles' or 'graph', got {output_type!r}")
     if seed is not None and generator is not None: raise ValueError("Give `seed` or `generator`, not both")
     if seed is None and generator is None: seed = 0
-    if num_inference_steps is None:
-        num_inference_steps = getattr(self.scheduler, 'sampling_defaults', {}).get('num_inference_steps', 45)
+    own = getattr(self.scheduler, 'sampling_defaults', None) or {}  # a distilled student's, e.g. SDTT's
+    if num_inference_steps is None: num_inference_steps = own.get('num_inference_steps', 45)
+    if restarts is None: restarts = own.get('restarts')  # a student trained for one pass samples one pass
     valence_mask, sampler, restarts = self._options(num_inference_steps, guidance_scale, properties,
                                                     valence_mask, sampler, restarts, restart_steps)
     known, mask, node_mask = self._start(n, scaffold, atom_counts, seed, generator)

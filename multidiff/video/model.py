@@ -331,7 +331,8 @@ class LatentClipCodec:
         if clips.ndim != 5 or clips.shape[-1] != 3:
             raise ValueError(f"Latent video takes RGB clips [B, T, H, W, 3], got {tuple(clips.shape)}")
         B, T = clips.shape[:2]
-        x = clips.reshape(B * T, *clips.shape[2:]).permute(0, 3, 1, 2).float() / 255  # VAECodec's [0, 1]
+        p = next(self.frames.vae.parameters())  # the VAE's device and dtype (a GPU or half-precision VAE)
+        x = clips.reshape(B * T, *clips.shape[2:]).permute(0, 3, 1, 2).to(p.device, p.dtype) / 255  # [0, 1]
         z = torch.cat([self.frames.encode(c) for c in x.split(self.chunk)])
         return z.reshape(B, T, *z.shape[1:]).transpose(1, 2)
     def decode(self, state:Tensor) -> Tensor:

@@ -106,7 +106,8 @@ def parse_clip(clip:np.ndarray # uint8 [T, 64, 64, 3]
     c = np.array([o['centre'] for o in first]); t = np.arange(len(c))
     vx, vy = np.polyfit(t, c[:, 0], 1)[0], np.polyfit(t, c[:, 1], 1)[0]  # px per frame
     way = ('right' if vx > 0 else 'left') if abs(vx) >= abs(vy) else ('down' if vy > 0 else 'up')
-    direction = list(DIRECTIONS).index(way)
+    # an object that barely moves has no direction (a still clip must not match 'left' by default)
+    direction = list(DIRECTIONS).index(way) if max(abs(vx), abs(vy)) >= SPEED / 2 else NOTHING
     same = lambda objs: len(objs) == 1 and objs[0]['shape'] == shape and objs[0]['colour'] == colour
     kept = all(same(objs) for objs in frames)
     return np.array([shape, colour, size, direction], np.int64), kept

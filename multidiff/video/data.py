@@ -147,9 +147,10 @@ def write_mp4(clip, path, fps:float=8.0, scale:int=1) -> Path: # clip uint8 [T, 
 
 def read_clip(path, gray:bool=True,
               # a GIF, an MP4 (or other video ffmpeg reads), an .npy, or a folder of frame images
+              max_frames:Optional[int]=None, # read no further (a long video need not fit in memory)
              ) -> np.ndarray:
     "A user's clip as uint8 [T, H, W] (gray) or [T, H, W, 3], with at least one frame."
-    a = _read_frames(Path(path), gray)
+    a = _read_frames(Path(path), gray, max_frames)
     if not (a.ndim in (3, 4) and min(a.shape[:3]) >= 1):
         raise ValueError(f"{path} holds no frames (shape {a.shape}); give a clip with at least one frame")
     return a
@@ -158,19 +159,24 @@ def read_clip(path, gray:bool=True,
 FRAME_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 _natural = lambda p: [int(s) if s.isdigit() else s for s in re.split(r'(\d+)', p.name)]  # 2.png before 10.png
 
-def _read_frames(path:Path, gray:bool) -> np.ndarray:
+def _first(frames, n:Optional[int], convert) -> list:
+    "`convert` of each of the first n items of an iterator (all for n None) as it comes; no more is read."
+    import itertools
+    return [convert(f) for f in itertools.islice(frames, n)]  # PIL's GIF iterator reuses one image
+
+def _read_frames(path:Path, gray:bool, max_frames:Optional[int]=None) -> np.ndarray:
     from PIL import Image
-    path = Path(path)
+    path, mode = Path(path), 'L' if gray else 'RGB'
     if not path.exists(): raise FileNotFoundError(f"{path} does not exist")
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural)
         if not files: raise ValueError(f"{path} holds no frame images (png, jpg, bmp, tif, webp)")
-        frames = [np.asarray(Image.open(f).convert('L' if gray else 'RGB')) for f in files]
+        frames = [np.asarray(Image.open(f).convert(mode)) for f in files[:max_frames]]
         if len({f.shape for f in frames}) > 1:
             raise ValueError(f"The frames in {path} differ in size: {sorted({f.shape for f in frames})[:3]}")
         return np.stack(frames)
     if path.suffix.lower() == '.npy':
-        try: a = np.load(path, allow_pickle=False)
+        try: a = np.array(np.load(path, allow_pickle=False, mmap_mode='r')[:max_frames])  # mapped: no further
         except (OSError, EOFError, ValueError) as e:
             raise ValueError(f"{path} is not a readable .npy ({type(e).__name__}); "
                              "save clips with numpy.save") from None
@@ -181,13 +187,12 @@ def _read_frames(path:Path, gray:bool) -> np.ndarray:
         if path.suffix.lower() == '.gif':
             from PIL import ImageSequence
             with Image.open(path) as im:
-                frames = [np.asarray(f.convert('L' if gray else 'RGB')) for f in ImageSequence.Iterator(im)]
-            a = np.stack(frames)
+                as_array = lambda f: np.asarray(f.convert(mode))
+                a = np.stack(_first(ImageSequence.Iterator(im), max_frames, as_array))
         else:
             import imageio.v3 as iio
-            a = iio.imread(path)
-            a = (np.asarray(Image.fromarray(a.reshape(-1, a.shape[2], 3)).convert('L')).reshape(a.shape[:3])
-                 if gray and a.ndim == 4 else a)
+            to_mode = lambda f: np.asarray(Image.fromarray(f).convert(mode)) if f.ndim == 3 else f
+            a = np.stack(_first(iio.imiter(path), max_frames, to_mode))  # frame by frame, stopping early
     except Exception as e:
         raise ValueError(f"{path} is not a readable clip ({type(e).__name__}: {e}); "
                          "give a GIF, an MP4, a .npy or a folder of frames") from None
@@ -260,7 +265,8 @@ def load_clip_folder(folder, frames:int=16, size:int=64, # the clips' length and
     for src in clip_sources(root):
         if captions and src.name not in caps:
             skipped.append((src.name, 'no caption in metadata.jsonl')); continue
-        try: c = _as_channels(fit_clip(read_clip(src, gray=channels == 1), size, frames, stride), channels)
+        need = (frames - 1) * stride + 1
+        try: c = _as_channels(fit_clip(read_clip(src, channels == 1, need), size, frames, stride), channels)
         except (ValueError, OSError) as e:  # OSError: a bad frame image in a frame folder
             skipped.append((src.name, str(e))); continue
         clips.append(c); names.append(src.name)

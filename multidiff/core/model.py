@@ -47,8 +47,12 @@ class DiffusionModel(nn.Module):
                               generator, self.high_noise_fraction)
 
     def sample(self, shape=None, sampler:Optional[str]=None, **kwargs):
-        "Generate with the core loop; `sampler` swaps the solver (e.g. 'dpm++') keeping the noise schedule."
+        ("Generate with the core loop; `sampler` swaps the solver (e.g. 'dpm++') keeping the noise schedule; "
+         "otherwise a distilled student's own steps and guidance (`sampling_defaults`) are the defaults.")
         sched = self.scheduler.with_sampler(sampler) if sampler is not None else self.scheduler
+        own = getattr(sched, 'sampling_defaults', None) or {}  # with_sampler drops them: a swap is the user's
+        for key, arg in (('num_inference_steps', 'num_steps'), ('guidance_scale', 'guidance_scale')):
+            if key in own: kwargs.setdefault(arg, own[key])
         kwargs.setdefault('null_cond', self.null_cond)
         return sample(self.denoiser, sched, shape, **kwargs)
 

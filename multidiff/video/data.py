@@ -164,6 +164,14 @@ def _first(frames, n:Optional[int], convert) -> list:
     import itertools
     return [convert(f) for f in itertools.islice(frames, n)]  # PIL's GIF iterator reuses one image
 
+def _frame(f:Path, mode:str, folder:Path) -> np.ndarray:
+    "One frame image of a frame folder, or a ValueError naming it."
+    from PIL import Image
+    try:
+        with Image.open(f) as im: return np.asarray(im.convert(mode))
+    except OSError as e:
+        raise ValueError(f"{folder} has an unreadable frame ({f.name}: {type(e).__name__})") from None
+
 def _read_frames(path:Path, gray:bool, max_frames:Optional[int]=None) -> np.ndarray:
     from PIL import Image
     path, mode = Path(path), 'L' if gray else 'RGB'
@@ -171,7 +179,7 @@ def _read_frames(path:Path, gray:bool, max_frames:Optional[int]=None) -> np.ndar
     if path.is_dir():
         files = sorted((p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES), key=_natural)
         if not files: raise ValueError(f"{path} holds no frame images (png, jpg, bmp, tif, webp)")
-        frames = [np.asarray(Image.open(f).convert(mode)) for f in files[:max_frames]]
+        frames = [_frame(f, mode, path) for f in files[:max_frames]]
         if len({f.shape for f in frames}) > 1:
             raise ValueError(f"The frames in {path} differ in size: {sorted({f.shape for f in frames})[:3]}")
         return np.stack(frames)
@@ -268,7 +276,7 @@ def load_clip_folder(folder, frames:int=16, size:int=64, # the clips' length and
         need = (frames - 1) * stride + 1
         try: c = _as_channels(fit_clip(read_clip(src, channels == 1, need), size, frames, stride), channels)
         except (ValueError, OSError) as e:  # OSError: a bad frame image in a frame folder
-            skipped.append((src.name, str(e))); continue
+            skipped.append((src.name, str(e).replace(f"{src} ", '', 1))); continue  # the name is beside it
         clips.append(c); names.append(src.name)
     if not clips:
         need = (frames - 1) * stride + 1
@@ -283,8 +291,8 @@ def skipped_summary(skipped:list) -> str:
     if not skipped: return ''
     import re
     kinds = {}
-    for _, reason in skipped:  # '/x/b.mp4 is not a readable clip (...)' -> 'not a readable clip'
-        k = re.sub(r'^\S+ (is|holds|must) ', '', reason).split(' (')[0].split(':')[0]
+    for _, reason in skipped:  # 'is not a readable clip (...)' -> 'not a readable clip'
+        k = re.sub(r'^(is|holds|has|must hold) ', '', reason).split(' (')[0].split(':')[0]
         kinds[k] = kinds.get(k, 0) + 1
     counts = sorted(kinds.items(), key=lambda kv: -kv[1])
     return f"{len(skipped)} skipped: " + ', '.join(f"{n} {k}" for k, n in counts)

@@ -1,16 +1,12 @@
 """Users' colour clips through the console script (issue 27): `multidiff train video --data FOLDER` of GIF/MP4/.npy
 clips of mixed sizes trains an RGB model and says in one line what it skipped; `multidiff sample video --context`
 takes a colour clip of another size (fitted, and told); a folder with nothing usable is a one-line error."""
-import os, subprocess, sys
 import numpy as np
 import pytest
-
-CLI = [sys.executable, '-m', 'multidiff']
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONWARNINGS': 'ignore'}
+from test_text_to_image_cli import run as _run, one_line_error  # the project's shell helpers for CLI tests
 
 
-def run(*argv, cwd):
-    return subprocess.run(CLI + [str(a) for a in argv], capture_output=True, text=True, env=ENV, cwd=cwd, timeout=600)
+def run(*argv, cwd): return _run(argv, cwd)
 
 
 @pytest.fixture(scope='module')
@@ -50,6 +46,4 @@ def test_train_on_a_clip_folder_then_sample_with_a_colour_context(clips, tmp_pat
 def test_a_folder_without_usable_clips_is_one_line(tmp_path):
     (tmp_path / 'bad').mkdir(); (tmp_path / 'bad' / 'x.gif').write_bytes(b'GIF89a')
     r = run('train', 'video', '--data', tmp_path / 'bad', '--out', tmp_path / 'run', '--steps', 2, cwd=tmp_path)
-    lines = r.stderr.strip().splitlines()
-    assert r.returncode == 2 and len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr
-    assert 'no usable clip (1 skipped: 1 not a readable clip)' in lines[0], lines[0]
+    one_line_error(r, 'no usable clip (1 skipped: 1 not a readable clip)')

@@ -118,6 +118,7 @@ def _pipeline_class(name:str):
 # where `MultidiffPipeline.from_pretrained` looks
 PIPELINE_MODULES = ['multidiff.core.pipeline', 'multidiff.image.digits', 'multidiff.image.sr_pipeline',
                     'multidiff.image.text_to_image', 'multidiff.audio.pipeline', 'multidiff.video.pipeline',
+                    'multidiff.video.text_to_video',
                     'multidiff.molecules.pipeline']
 
 # %% ../../nbs/core/15_pipeline.ipynb #a0c1e031

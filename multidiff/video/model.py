@@ -363,9 +363,9 @@ class VideoDiffusion(DiffusionModel):
         return x0, {'mask': mask}, mask
 
     def forward(self, batch:Tensor, generator=None) -> Tensor:
-        x0, _, mask = self.training_parts(batch, generator)
+        x0, cond, mask = self.training_parts(batch, generator)  # cond: the mask, and more in subclasses
         xt, t, target = self.scheduler.training_example(x0, generator, self.high_noise_fraction)
-        pred = self.denoiser(mask * x0 + (1 - mask) * xt, t, {'mask': mask})  # given frames are clean ...
+        pred = self.denoiser(mask * x0 + (1 - mask) * xt, t, cond)  # given frames are clean ...
         pre = isinstance(self.denoiser, Preconditioned)
         weight = self.denoiser.loss_weight(t, pred.ndim) if pre else None  # EDM's λ(σ)
         return self.scheduler.loss(pred, target, mask=1 - mask, weight=weight)  # ... and left out of the loss

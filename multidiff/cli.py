@@ -596,11 +596,16 @@ def _sample_video_args(p):
     p.add_argument('--frames', type=COUNT, default=16,
                    help='frames per clip (longer than the window: autoregressive)')
     p.add_argument('--context', default=None,
-                   help='a .npy of given first frames (uint8, T x H x W): '
-                        'predict what follows, keeping them unchanged')
+                   help='a clip of given first frames (.npy uint8 T x H x W [x 3], GIF, MP4 or a folder of '
+                        'frames): predict what follows, keeping them unchanged')
     p.add_argument('--guidance-scale', type=number(float, 0), default=None,
                    help='with --context: classifier-free guidance on the given frames '
-                        "(1: off, 0: ignore them; default: a student's own, else 2)")
+                        "(1: off, 0: ignore them; default: a student's own, else 2); "
+                        "with --prompt: guidance on the prompt (default 2)")
+    p.add_argument('--prompt', default=None,
+                   help='text to video: what the clips show, e.g. "a large red circle moving right" '
+                        '(the checkpoint then defaults to text_to_video_shapes; --context continues given frames)')
+    p.set_defaults(checkpoint=None)  # video_mmnist, or text_to_video_shapes with --prompt
 
 def _video_context(path, pipe):
     "A context clip in the model's channels (gray or RGB); one of another frame size is fitted, and told."
@@ -613,6 +618,28 @@ def _video_context(path, pipe):
         ctx = fit_clip(ctx, size, len(ctx))
     return ctx
 
+def _video_pipeline(a):
+    "The video pipeline of --checkpoint: a text-to-video one with --prompt (default text_to_video_shapes)."
+    from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
+    if a.checkpoint is None: a.checkpoint = 'text_to_video_shapes' if a.prompt is not None else 'video_mmnist'
+    text = pipeline_class_name(resolve_pretrained(a.checkpoint)) == 'TextToVideoPipeline'
+    if a.prompt is not None and not text:
+        raise CLIError(f"--checkpoint {a.checkpoint} is not a text-to-video model, so --prompt cannot steer it",
+                       "drop --prompt, or use a text-to-video checkpoint such as text_to_video_shapes")
+    if text and a.prompt is None:
+        raise CLIError(f"--checkpoint {a.checkpoint} makes clips from text", 'give --prompt "..."')
+    if text and a.frames != _pipe_frames(a.checkpoint):
+        raise CLIError(f"--frames {a.frames}: text to video makes the model's {_pipe_frames(a.checkpoint)}-frame "
+                       "window", f"drop --frames")
+    if text: return _pipeline('multidiff.video.text_to_video', 'TextToVideoPipeline', a.checkpoint,
+                              a.no_progress, a.steps)
+    return _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.checkpoint, a.no_progress, a.steps)
+
+def _pipe_frames(name_or_path) -> int:
+    "The clip length a pipeline folder's config names."
+    from multidiff.core.pipeline import resolve_pretrained
+    return int(json.loads((resolve_pretrained(name_or_path) / 'model_index.json').read_text())['frames'])
+
 def _sample_video(a):
     out = output_folder(a.out, '--out', [f"clip_{i:03d}{s}" for i in range(a.n) for s in ('.npy', '.gif')],
                         a.overwrite)
@@ -620,10 +647,14 @@ def _sample_video(a):
         input_path(a.context, '--context', 'any', 'give a .npy, GIF or MP4 clip or a folder of frames')
     import numpy as np
     from multidiff.video.data import write_gif
-    pipe = _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.checkpoint, a.no_progress, a.steps)
+    pipe = _video_pipeline(a)
     ctx = _video_context(a.context, pipe) if a.context else None
-    clips = pipe(num_videos=a.n, num_frames=a.frames, context=ctx, num_inference_steps=a.steps, seed=a.seed,
-                 guidance_scale=a.guidance_scale, output_type='np').frames
+    if a.prompt is not None:
+        clips = pipe(a.prompt, num_videos_per_prompt=a.n, context=ctx, num_inference_steps=a.steps, seed=a.seed,
+                     guidance_scale=a.guidance_scale).frames
+    else:
+        clips = pipe(num_videos=a.n, num_frames=a.frames, context=ctx, num_inference_steps=a.steps,
+                     seed=a.seed, guidance_scale=a.guidance_scale, output_type='np').frames
     for i, c in enumerate(clips):
         atomic_write(out / f"clip_{i:03d}.npy", lambda tmp: np.save(tmp, c))
         write_gif(c, out / f"clip_{i:03d}.gif", scale=4)

@@ -17,8 +17,8 @@ real clips of every combination, seed 0) with the direction from the tracked cen
 - --sweep 1,2,3: guidance scales scored by the rule judge on --sweep-n validation prompts (train split, seed 999, not
   the benchmark's), to choose the pipeline's default.
 
-Run from the repository root (one core):
-    OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/text_to_video.py --out benchmarks/results/text_to_video.json
+Run from the repository root (two idle cores, about 30 min):
+    .venv/bin/python benchmarks/text_to_video.py --threads 2 --sweep 1,2,3 --out benchmarks/results/text_to_video.json
 Smoke test (not a result): add --quick.
 """
 import argparse, statistics, sys, time
@@ -66,7 +66,8 @@ def pixel_speed(pipe, a) -> dict:
     den = PooledTextDenoiser(net, pipe.text_encoder, pipe.denoiser.pad_token_id)
     ids, null = pipe._prompt_ids(['a small red square moving left'] * a.batch, 1)
     mask = torch.zeros(a.batch, 1, cfg.frames, 1, 1)
-    scale = a.guidance if a.guidance is not None else pipe.sampling_options({'guidance_scale': 2.0})['guidance_scale']
+    from multidiff.video.text_to_video import GUIDANCE_SCALE
+    scale = a.guidance if a.guidance is not None else GUIDANCE_SCALE
 
     def pixel():
         with torch.no_grad():
@@ -91,17 +92,18 @@ def pixel_speed(pipe, a) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--checkpoint', default='text_to_video_shapes')
-    ap.add_argument('--per-group', type=int, default=200); ap.add_argument('--predict', type=int, default=100)
+    ap.add_argument('--per-group', type=int, default=200); ap.add_argument('--predict', type=int, default=50)
     ap.add_argument('--context', type=int, default=4); ap.add_argument('--steps', type=int, default=25)
     ap.add_argument('--guidance', type=float, default=None, help="default: the pipeline's")
     ap.add_argument('--batch', type=int, default=20); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--repeats', type=int, default=3, help='speed: repeats of each timed batch')
     ap.add_argument('--sweep', default='', help='guidance scales to score on validation prompts, e.g. 1,2,3')
-    ap.add_argument('--sweep-n', type=int, default=64)
+    ap.add_argument('--sweep-n', type=int, default=32)
+    ap.add_argument('--threads', type=int, default=1, help='torch threads (the speed comparison uses the same)')
     ap.add_argument('--out', default='benchmarks/results/text_to_video.json'); ap.add_argument('--quick', action='store_true')
     a = ap.parse_args()
     if a.quick: a.per_group, a.predict, a.steps, a.repeats, a.sweep_n = 8, 4, 4, 1, 8
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     from multidiff.video.text_to_video import TextToVideoPipeline
     from multidiff.video.metrics import prediction_scores
     t_start = time.perf_counter()

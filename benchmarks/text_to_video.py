@@ -64,29 +64,43 @@ def pixel_speed(pipe, a) -> dict:
     net = FrameTranslator(frames=cfg.frames, in_channels=3, widths=tuple(cfg.widths), latent=cfg.latent,
                           blocks=cfg.blocks, fold=2, size=pipe.config.size, cond_dim=cfg.cond_dim).eval()
     den = PooledTextDenoiser(net, pipe.text_encoder, pipe.denoiser.pad_token_id)
-    ids, null = pipe._prompt_ids(['a small red square moving left'] * a.batch, 1)
-    mask = torch.zeros(a.batch, 1, cfg.frames, 1, 1)
+    n = a.speed_batch
+    ids, null = pipe._prompt_ids(['a small red square moving left'] * n, 1)
+    mask = torch.zeros(n, 1, cfg.frames, 1, 1)
     from multidiff.video.text_to_video import GUIDANCE_SCALE
     scale = a.guidance if a.guidance is not None else GUIDANCE_SCALE
 
     def pixel():
         with torch.no_grad():
-            x = sample(den, pipe.scheduler, (a.batch, 3, cfg.frames, pipe.config.size, pipe.config.size),
+            x = sample(den, pipe.scheduler, (n, 3, cfg.frames, pipe.config.size, pipe.config.size),
                        num_steps=a.steps, seed=0, cond={'mask': mask, 'text': ids}, null_cond={'mask': mask, 'text': null},
                        guidance_scale=scale, progress=False)
             return ((x.clamp(-1, 1) + 1) * 127.5).round().byte()
 
-    latent = lambda: pipe(['a small red square moving left'] * a.batch, num_inference_steps=a.steps, seed=0,
+    latent = lambda: pipe(['a small red square moving left'] * n, num_inference_steps=a.steps, seed=0,
                           guidance_scale=a.guidance)
     times = {'pixel': [], 'latent': []}
     pixel(); latent()  # warm-up
     for _ in range(a.repeats):
         for k, fn in (('pixel', pixel), ('latent', latent)):
-            t0 = time.perf_counter(); fn(); times[k].append((time.perf_counter() - t0) / a.batch)
+            t0 = time.perf_counter(); fn(); times[k].append((time.perf_counter() - t0) / n)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {'seconds_per_clip': med, 'latent_speedup': med['pixel'] / med['latent'], 'repeats': a.repeats,
-            'batch': a.batch, 'guidance_scale': scale, 'steps': a.steps,
+            'batch': n, 'guidance_scale': scale, 'steps': a.steps,
             'pixel_network': f'FrameTranslator(widths={list(cfg.widths)}, latent={cfg.latent}, blocks={cfg.blocks}, fold=2, 64x64x3)'}
+
+
+@torch.no_grad()
+def text_vector_cosines(pipe) -> dict:
+    "Cosine similarity of the network's text vectors for prompts differing in one word (the direction, colour, size)."
+    def cos(prompts):
+        e = pipe.denoiser.encode(pipe._prompt_ids(prompts, 1)[0]); e = e / e.norm(dim=1, keepdim=True)
+        c = e @ e.T
+        return round(float(c[~torch.eye(len(e), dtype=torch.bool)].max()), 4)
+    base = 'a small red square moving {}'
+    return {'directions_max': cos([base.format(d) for d in ('left', 'right', 'up', 'down')]),
+            'colours_max': cos([f'a small {c} square moving left' for c in ('red', 'blue', 'white', 'purple')]),
+            'sizes_max': cos(['a small red square moving left', 'a large red square moving left'])}
 
 
 def main():
@@ -97,6 +111,7 @@ def main():
     ap.add_argument('--guidance', type=float, default=None, help="default: the pipeline's")
     ap.add_argument('--batch', type=int, default=20); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--repeats', type=int, default=3, help='speed: repeats of each timed batch')
+    ap.add_argument('--speed-batch', type=int, default=4, help='speed: clips per timed batch')
     ap.add_argument('--sweep', default='', help='guidance scales to score on validation prompts, e.g. 1,2,3')
     ap.add_argument('--sweep-n', type=int, default=32)
     ap.add_argument('--threads', type=int, default=1, help='torch threads (the speed comparison uses the same)')
@@ -117,6 +132,7 @@ def main():
         res['guidance_sweep'] = {s: motion_accuracy(generate(pipe, caps, a, float(s))[0], labels)['exact']
                                  for s in a.sweep.split(',')}
         print('sweep', res['guidance_sweep'], flush=True)
+    res['text_vectors'] = text_vector_cosines(pipe)
     res['generate'], res['predict'] = {}, {}
     for g, (split, seed) in GROUPS.items():
         real, caps, labels = make_moving_shapes(a.per_group, split, seed)
@@ -146,6 +162,7 @@ def summary(res: dict) -> dict:
             'prediction': {g: {'ssim': res['predict'][g]['model']['ssim'], 'psnr': res['predict'][g]['model']['psnr'],
                                'copy_last_ssim': res['predict'][g]['copy_last_frame']['ssim'],
                                'exact_rule': res['predict'][g]['judges_whole_clip']['rule']['exact']} for g in GROUPS},
+            'text_vector_cosines': res['text_vectors'],
             'seconds_per_clip': res['speed']['seconds_per_clip'], 'latent_speedup': res['speed']['latent_speedup'],
             'steps': res['steps'], 'wall_seconds': res['wall_seconds']}
 

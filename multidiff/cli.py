@@ -604,9 +604,35 @@ def _sample_video_args(p):
                         "with --prompt: guidance on the prompt (default 2)")
     p.add_argument('--prompt', default=None,
                    help='text to video: what the clips show, e.g. "a large red circle moving right" '
-                        '(the checkpoint then defaults to text_to_video_shapes; --context continues given frames)')
+                        '(the checkpoint then defaults to text_to_video_shapes; '
+                        '--context continues given frames)')
     p.set_defaults(checkpoint=None)  # video_mmnist, or text_to_video_shapes with --prompt
 
+def _video_pipeline(a):
+    "The video pipeline of --checkpoint: a text-to-video one with --prompt (default text_to_video_shapes)."
+    from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
+    if a.checkpoint is None: a.checkpoint = 'text_to_video_shapes' if a.prompt is not None else 'video_mmnist'
+    text = pipeline_class_name(resolve_pretrained(a.checkpoint)) == 'TextToVideoPipeline'
+    if a.prompt is not None and not text:
+        raise CLIError(f"--checkpoint {a.checkpoint} is not a text-to-video model, "
+                       "so --prompt cannot steer it",
+                       "drop --prompt, or use a text-to-video checkpoint such as text_to_video_shapes")
+    if text and a.prompt is None:
+        raise CLIError(f"--checkpoint {a.checkpoint} makes clips from text", 'give --prompt "..."')
+    if text and a.frames != _pipe_frames(a.checkpoint):
+        window = _pipe_frames(a.checkpoint)
+        raise CLIError(f"--frames {a.frames}: text to video makes the model's {window}-frame window",
+                       "drop --frames")
+    if text: return _pipeline('multidiff.video.text_to_video', 'TextToVideoPipeline', a.checkpoint,
+                              a.no_progress, a.steps)
+    return _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.checkpoint, a.no_progress, a.steps)
+
+def _pipe_frames(name_or_path) -> int:
+    "The clip length a pipeline folder's config names."
+    from multidiff.core.pipeline import resolve_pretrained
+    return int(json.loads((resolve_pretrained(name_or_path) / 'model_index.json').read_text())['frames'])
+
+# %% ../nbs/cli.ipynb #d0fc5390
 def _video_context(path, pipe):
     "A context clip in the model's channels (gray or RGB); one of another frame size is fitted, and told."
     from multidiff.video.data import read_clip, fit_clip
@@ -618,28 +644,6 @@ def _video_context(path, pipe):
         ctx = fit_clip(ctx, size, len(ctx))
     return ctx
 
-def _video_pipeline(a):
-    "The video pipeline of --checkpoint: a text-to-video one with --prompt (default text_to_video_shapes)."
-    from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
-    if a.checkpoint is None: a.checkpoint = 'text_to_video_shapes' if a.prompt is not None else 'video_mmnist'
-    text = pipeline_class_name(resolve_pretrained(a.checkpoint)) == 'TextToVideoPipeline'
-    if a.prompt is not None and not text:
-        raise CLIError(f"--checkpoint {a.checkpoint} is not a text-to-video model, so --prompt cannot steer it",
-                       "drop --prompt, or use a text-to-video checkpoint such as text_to_video_shapes")
-    if text and a.prompt is None:
-        raise CLIError(f"--checkpoint {a.checkpoint} makes clips from text", 'give --prompt "..."')
-    if text and a.frames != _pipe_frames(a.checkpoint):
-        raise CLIError(f"--frames {a.frames}: text to video makes the model's {_pipe_frames(a.checkpoint)}-frame "
-                       "window", f"drop --frames")
-    if text: return _pipeline('multidiff.video.text_to_video', 'TextToVideoPipeline', a.checkpoint,
-                              a.no_progress, a.steps)
-    return _pipeline('multidiff.video.pipeline', 'VideoPipeline', a.checkpoint, a.no_progress, a.steps)
-
-def _pipe_frames(name_or_path) -> int:
-    "The clip length a pipeline folder's config names."
-    from multidiff.core.pipeline import resolve_pretrained
-    return int(json.loads((resolve_pretrained(name_or_path) / 'model_index.json').read_text())['frames'])
-
 def _sample_video(a):
     out = output_folder(a.out, '--out', [f"clip_{i:03d}{s}" for i in range(a.n) for s in ('.npy', '.gif')],
                         a.overwrite)
@@ -650,8 +654,8 @@ def _sample_video(a):
     pipe = _video_pipeline(a)
     ctx = _video_context(a.context, pipe) if a.context else None
     if a.prompt is not None:
-        clips = pipe(a.prompt, num_videos_per_prompt=a.n, context=ctx, num_inference_steps=a.steps, seed=a.seed,
-                     guidance_scale=a.guidance_scale).frames
+        clips = pipe(a.prompt, num_videos_per_prompt=a.n, context=ctx, num_inference_steps=a.steps,
+                     seed=a.seed, guidance_scale=a.guidance_scale).frames
     else:
         clips = pipe(num_videos=a.n, num_frames=a.frames, context=ctx, num_inference_steps=a.steps,
                      seed=a.seed, guidance_scale=a.guidance_scale, output_type='np').frames

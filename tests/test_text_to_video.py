@@ -29,6 +29,13 @@ def tiny(tmp_path_factory):
                                    widths=(8, 16), latent=4, blocks=1, text_width=16)
     assert again.step == 6
     assert TextToVideoPipeline.from_run(d / 'run').translator.config.cond_dim == 16
+    # fine-tuning a pipeline: its architecture, tokenizer and VAE; new training settings
+    tuned, t = train_text_to_video(clips, caps, None, d / 'tune', steps=2, batch_size=4, progress=False,
+                                   start=TextToVideoPipeline.from_pretrained(d / 'pipe'), mask_probs=(1, 0, 0, 0))
+    assert t.step == 2 and tuned.mask_probs == (1, 0, 0, 0)
+    assert TextToVideoPipeline.from_run(d / 'tune').config.mask_probs == [1, 0, 0, 0]
+    with pytest.raises(ValueError, match='start= fixes the architecture'):
+        train_text_to_video(clips, caps, None, d / 'x', steps=1, start=model, blocks=2)
     return d / 'pipe', clips
 
 
@@ -56,3 +63,15 @@ def test_prompt_and_checkpoint_must_agree(tiny, tmp_path):
                    'makes clips from text')
     one_line_error(run('sample', 'video', '--checkpoint', pipe, '--prompt', 'a red square', '--frames', 20,
                        '--out', tmp_path / 'c', cwd=tmp_path), "text to video makes the model's 16-frame window")
+
+
+def test_the_shipped_model_draws_the_shape_colour_and_size_it_is_told():
+    "The shipped checkpoint on 8 benchmark prompts (seen combinations), read by the rule judge."
+    from multidiff.video.text_to_video import TextToVideoPipeline
+    from multidiff.video.shapes import make_moving_shapes, motion_accuracy
+    pipe = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
+    pipe.set_progress_bar_config(disable=True)
+    _, captions, labels = make_moving_shapes(8, 'train', 1001)
+    acc = motion_accuracy(pipe(captions, seed=0).frames, labels)
+    # appearance follows the prompt; the direction does not yet (chance is 0.25): see benchmarks/README.md
+    assert min(acc['shape'], acc['colour'], acc['size']) >= 0.75 and acc['identity_kept'] >= 0.75, acc

@@ -14,7 +14,8 @@ NOTEBOOKS = [  # the notebooks whose outputs the docs show, in dependency order
     'core/18_tutorial_distillation.ipynb',
     'image/05_tutorial.ipynb', 'image/06_shapes.ipynb', 'image/11_tutorial_text_to_image.ipynb',
     'image/13_tutorial_control.ipynb',
-    'audio/04_tutorial.ipynb', 'video/04_tutorial.ipynb', 'molecules/06_tutorial.ipynb',
+    'audio/04_tutorial.ipynb', 'video/04_tutorial.ipynb', 'video/07_tutorial_text_to_video.ipynb',
+    'molecules/06_tutorial.ipynb',
 ]
 
 

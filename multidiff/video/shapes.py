@@ -134,12 +134,14 @@ def motion_accuracy(clips, # uint8 [N, T, 64, 64, 3]
 FRAME_FIELDS = ('shape', 'colour', 'size')
 
 class FrameClassifier(nn.Module):
-    "Frames [N, 3, 64, 64] in [0, 1] -> logits {'shape', 'colour', 'size'}: a CNN with global average pooling."
+    "Frames [N, 3, 64, 64] in [0, 1] -> logits {'shape', 'colour', 'size'}: a CNN, global average pooling."
     def __init__(self, width:int=16):
         super().__init__()
-        conv = lambda i, o, s: nn.Sequential(nn.Conv2d(i, o, 3, stride=s, padding=1), nn.BatchNorm2d(o), nn.ReLU())
-        self.features = nn.Sequential(conv(3, width, 2), conv(width, 2 * width, 2), conv(2 * width, 4 * width, 2),
-                                      conv(4 * width, 4 * width, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        conv = lambda i, o, s: nn.Sequential(nn.Conv2d(i, o, 3, stride=s, padding=1), nn.BatchNorm2d(o),
+                                             nn.ReLU())
+        w = width
+        self.features = nn.Sequential(conv(3, w, 2), conv(w, 2 * w, 2), conv(2 * w, 4 * w, 2),
+                                      conv(4 * w, 4 * w, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         sizes = {'shape': len(SHAPES), 'colour': len(COLOURS), 'size': len(SIZES)}
         self.heads = nn.ModuleDict({f: nn.Linear(4 * width, sizes[f]) for f in FRAME_FIELDS})
     def forward(self, x:Tensor) -> dict: # -> {field: logits [N, classes]}
@@ -151,7 +153,7 @@ def _frames_input(frames) -> Tensor: # uint8 [N, 64, 64, 3] -> float [N, 3, 64, 
 def train_frame_classifier(clips:int=1500, # real clips of every combination; 4 random frames each
                            epochs:int=4, batch_size:int=64, lr:float=3e-3, seed:int=0,
                            n_test:int=300) -> tuple: # -> (classifier, {field: accuracy} on unseen frames)
-    "Train a `FrameClassifier` on frames of real moving-shapes clips (AdamW, one-cycle); deterministic for a seed."
+    "Train a `FrameClassifier` on frames of real moving-shapes clips (AdamW, one-cycle); seeded."
     rng, g = np.random.default_rng(seed), torch.Generator().manual_seed(seed)
     def frames(n, seed_):
         c, _, lab = make_moving_shapes(n, 'all', seed_)
@@ -177,7 +179,7 @@ def train_frame_classifier(clips:int=1500, # real clips of every combination; 4 
 # %% ../../nbs/video/05_shapes.ipynb #7e5a0012
 def tracked_velocity(clip:np.ndarray, # uint8 [T, 64, 64, 3]
                      threshold:int=40) -> tuple: # a channel above this is lit (the background is black)
-    "(vx, vy) px per frame: a line fitted to the centroid of each frame's lit pixels; nan if a frame is empty."
+    "(vx, vy) px per frame: a line fitted to each frame's centroid of lit pixels; nan if a frame is empty."
     lit = np.asarray(clip).max(-1) > threshold
     if not lit.reshape(len(lit), -1).any(1).all(): return float('nan'), float('nan')
     ys, xs = np.mgrid[:lit.shape[1], :lit.shape[2]]
@@ -197,7 +199,8 @@ def classifier_motion_accuracy(clf:FrameClassifier, clips, # uint8 [N, T, 64, 64
     "`motion_accuracy`'s fields by the frame classifier (majority over frames) and the tracked centroid."
     clips, labels = np.asarray(clips), np.asarray(labels)
     if len(clips) != len(labels) or len(clips) == 0:
-        raise ValueError(f"need one label row per clip and at least one clip, got {len(clips)} and {len(labels)}")
+        raise ValueError(f"need one label row per clip and at least one clip, "
+                         f"got {len(clips)} and {len(labels)}")
     N, T = clips.shape[:2]
     out = clf(_frames_input(clips.reshape(N * T, *clips.shape[2:])))
     per_frame = np.stack([out[f].argmax(-1).reshape(N, T).numpy() for f in FRAME_FIELDS], -1)  # [N, T, 3]

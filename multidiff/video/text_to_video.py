@@ -27,21 +27,29 @@ from .pipeline import VideoPipelineOutput, check_clips
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b0006
 class PooledTextDenoiser(nn.Module):
-    "A video network reading text as one vector: token ids in cond['text'] become the encoder's pooled output."
+    "A video network reading text as one vector: token ids in cond['text'] become the encoder's pooled state."
     def __init__(self, network:nn.Module, # a video network with `cond_dim` = the encoder's width
                  text_encoder:nn.Module, # a transformers text encoder with a `pooler_output` (CLIPTextModel)
-                 pad_token_id:Optional[int]=0): # hidden from the encoder's attention (`padding_id`)
+                 pad_token_id:Optional[int]=0, # hidden from the encoder's attention (`padding_id`)
+                 pooling:str='mean'): # 'mean' over the prompt's tokens, or 'eos' (the `pooler_output`)
         super().__init__()
+        if pooling not in ('mean', 'eos'):
+            raise ValueError(f"pooling must be 'mean' or 'eos', got {pooling!r}")
         width, dim = text_encoder.config.hidden_size, network.config.get('cond_dim', 0)
         if width != dim:
-            raise ValueError(f"The text encoder's hidden size is {width} but the network's cond_dim is {dim}: "
-                             f"build the network with cond_dim={width}")
+            raise ValueError(f"The text encoder's hidden size is {width} but the network's cond_dim is "
+                             f"{dim}: build the network with cond_dim={width}")
         self.network, self.text_encoder, self.pad_token_id = network, text_encoder, pad_token_id
+        self.pooling = pooling
 
     def encode(self, input_ids:Tensor) -> Tensor: # int [B, L] -> [B, D]
         "The prompts' pooled embeddings."
-        mask = None if self.pad_token_id is None else (input_ids != self.pad_token_id).long()
-        return self.text_encoder(input_ids=input_ids, attention_mask=mask).pooler_output
+        pad = self.pad_token_id
+        mask = torch.ones_like(input_ids) if pad is None else (input_ids != pad).long()
+        out = self.text_encoder(input_ids=input_ids, attention_mask=mask)
+        if self.pooling == 'eos': return out.pooler_output
+        m = mask[..., None].to(out.last_hidden_state)
+        return (out.last_hidden_state * m).sum(1) / m.sum(1).clamp_min(1)
 
     def forward(self, sample:Tensor, timestep, cond:dict) -> Tensor:
         text = cond.get('text')
@@ -63,7 +71,8 @@ class TextToVideoDiffusion(VideoDiffusion):
         check_text_encoder(tokenizer, denoiser.text_encoder)
         super().__init__(denoiser, scheduler, frames, size, high_noise_fraction, mask_probs)
         if not 0 <= cond_dropout < 1: raise ValueError(f"cond_dropout must be in [0, 1), got {cond_dropout}")
-        self.vae, self.tokenizer, self.cond_dropout = vae.requires_grad_(False).eval(), tokenizer, cond_dropout
+        self.vae, self.tokenizer = vae.requires_grad_(False).eval(), tokenizer
+        self.cond_dropout = cond_dropout
         self.codec = LatentClipCodec(self.vae)
 
     def train(self, mode:bool=True):
@@ -106,6 +115,7 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
                         frames:int=16, size:int=64, # clip length and pixel size
                         widths:tuple=(32, 64), latent:int=16, blocks:int=8, # the `FrameTranslator`
                         text_width:int=64, text_layers:int=2, heads:int=2, # the text encoder (= cond_dim)
+                        text_pooling:str='mean', # how the prompt becomes one vector (`PooledTextDenoiser`)
                         cond_dropout:float=0.1, mask_probs:tuple=MASK_PROBS,
                         seed:int=0) -> TextToVideoDiffusion:
     "An untrained text-to-video model on `vae`'s latents."
@@ -122,8 +132,8 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
                               latent=latent, blocks=blocks, fold=1, size=size // f, cond_dim=text_width)
     # x0 prediction on the cosine schedule, as `video_model`; latents are not bounded: no clipping
     sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type='sample', clip_sample=False)
-    return TextToVideoDiffusion(PooledTextDenoiser(net, enc, padding_id(tokenizer)), sched, vae, tokenizer,
-                                frames, size, cond_dropout, mask_probs=mask_probs)
+    den = PooledTextDenoiser(net, enc, padding_id(tokenizer), text_pooling)
+    return TextToVideoDiffusion(den, sched, vae, tokenizer, frames, size, cond_dropout, mask_probs=mask_probs)
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b000e
 def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one caption per clip
@@ -133,8 +143,19 @@ def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one capti
                         config:Optional[dict]=None, # more TrainConfig fields
                         tokenizer=None, # default: a word tokenizer built from the captions
                         data:Optional[dict]=None, # precomputed `text_to_video_data` (skips encoding)
+                        start=None, # fine-tune this `TextToVideoPipeline` (or model): its VAE and tokenizer
+                        # given-frame mask shares (default: the start's, or MASK_PROBS)
+                        mask_probs:Optional[tuple]=None,
                         **model_kw) -> tuple: # `text_to_video_model` options; -> (EMA model, trainer)
     "Train a text-to-video model in `out_dir` (model/ is its pipeline, checkpoints/ resume it)."
+    if start is not None:
+        if model_kw: raise ValueError(f"start= fixes the architecture; drop {sorted(model_kw)}")
+        import copy
+        model = copy.deepcopy(start if isinstance(start, TextToVideoDiffusion) else start.to_model())
+        if mask_probs is not None: model.mask_probs = tuple(mask_probs)
+        data = data or text_to_video_data(model.vae, model.tokenizer, clips, texts)
+        cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
+        return train_in_folder(model, data, cfg, out_dir, resume)
     if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae, use_safetensors=True)
     saved = Path(out_dir) / 'model' / 'tokenizer'
     if tokenizer is None and resume and saved.is_dir():  # the run's own vocabulary: ids keep their meaning
@@ -142,7 +163,9 @@ def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one capti
         tokenizer = PreTrainedTokenizerFast.from_pretrained(saved)
     tokenizer = tokenizer or build_word_tokenizer(list(texts))
     size = int(np.shape(clips)[2])
-    model = text_to_video_model(tokenizer, vae, frames=int(np.shape(clips)[1]), size=size, seed=seed, **model_kw)
+    probs = MASK_PROBS if mask_probs is None else tuple(mask_probs)
+    model = text_to_video_model(tokenizer, vae, frames=int(np.shape(clips)[1]), size=size, seed=seed,
+                                mask_probs=probs, **model_kw)
     data = data or text_to_video_data(vae, tokenizer, clips, texts)
     cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
     return train_in_folder(model, data, cfg, out_dir, resume)
@@ -156,7 +179,8 @@ class TextToVideoPipeline(MultidiffPipeline):
     def __init__(self, vae:AutoencoderKL, translator:FrameTranslator, text_encoder, tokenizer, scheduler,
                  frames:int=16, size:int=64, # the training window and pixel size
                  # training settings, kept for `to_model`
-                 cond_dropout:float=0.1, high_noise_fraction:float=0.0, mask_probs:Optional[list]=None):
+                 cond_dropout:float=0.1, high_noise_fraction:float=0.0, mask_probs:Optional[list]=None,
+                 text_pooling:str='mean'): # how the network reads the prompt (`PooledTextDenoiser`)
         super().__init__()
         check_text_encoder(tokenizer, text_encoder)
         vae.requires_grad_(False)
@@ -164,8 +188,9 @@ class TextToVideoPipeline(MultidiffPipeline):
                               scheduler=scheduler)
         self.register_to_config(frames=frames, size=size, cond_dropout=cond_dropout,
                                 high_noise_fraction=high_noise_fraction,
-                                mask_probs=list(MASK_PROBS if mask_probs is None else mask_probs))
-        self.denoiser = PooledTextDenoiser(translator, text_encoder, padding_id(tokenizer))
+                                mask_probs=list(MASK_PROBS if mask_probs is None else mask_probs),
+                                text_pooling=text_pooling)
+        self.denoiser = PooledTextDenoiser(translator, text_encoder, padding_id(tokenizer), text_pooling)
 
     in_channels = 3  # RGB frames (what `check_clips` checks)
 
@@ -177,7 +202,7 @@ class TextToVideoPipeline(MultidiffPipeline):
 def _to_pipeline(self:TextToVideoDiffusion) -> TextToVideoPipeline:
     return TextToVideoPipeline(self.vae, self.denoiser.network, self.denoiser.text_encoder, self.tokenizer,
                                self.scheduler, self.frames, self.size, self.cond_dropout,
-                               self.high_noise_fraction, list(self.mask_probs))
+                               self.high_noise_fraction, list(self.mask_probs), self.denoiser.pooling)
 
 TextToVideoDiffusion.to_pipeline = _to_pipeline
 
@@ -185,7 +210,8 @@ TextToVideoDiffusion.to_pipeline = _to_pipeline
 def _given(self:TextToVideoPipeline, context, n:int) -> tuple: # -> (uint8 [n, T, H, W, 3], bool [T])
     "The window with the context's frames first (zeros elsewhere) and which frames are given."
     T, s = self.config.frames, self.config.size
-    if context is None: return torch.zeros((n, T, s, s, 3), dtype=torch.uint8), torch.zeros(T, dtype=torch.bool)
+    if context is None:
+        return torch.zeros((n, T, s, s, 3), dtype=torch.uint8), torch.zeros(T, dtype=torch.bool)
     single = np.ndim(context) == 4
     ctx = check_clips(self, context, 'context')
     if single or len(ctx) == 1: ctx = ctx.expand(n, *ctx.shape[1:])
@@ -193,7 +219,8 @@ def _given(self:TextToVideoPipeline, context, n:int) -> tuple: # -> (uint8 [n, T
         raise ValueError(f"context holds {len(ctx)} clips for {n} videos: give one clip [k, H, W, 3] "
                          "for all, or one per video")
     k = ctx.shape[1]
-    if k >= T: raise ValueError(f"{k} context frames leave no room in the {T}-frame window: give at most {T - 1}")
+    if k >= T:
+        raise ValueError(f"{k} context frames leave no room in the {T}-frame window: give at most {T - 1}")
     window = torch.cat([ctx, ctx.new_zeros((n, T - k) + ctx.shape[2:])], 1)
     return window, torch.arange(T) < k
 
@@ -219,7 +246,8 @@ def _t2v_call(self:TextToVideoPipeline, prompt, # one prompt or a list
               output_type:str='np', return_dict:bool=True, # uint8 numpy ('np') or torch ('pt') frames
               callback_on_step_end:Optional[Callable]=None) -> VideoPipelineOutput:
     "Generate clips [B, T, H, W, 3] of the prompts; with `context`, the frames that follow it."
-    if output_type not in ('np', 'pt'): raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
+    if output_type not in ('np', 'pt'):
+        raise ValueError(f"output_type must be 'np' or 'pt', got {output_type!r}")
     if not (isinstance(num_videos_per_prompt, int) and num_videos_per_prompt >= 1):
         raise ValueError(f"num_videos_per_prompt must be an integer >= 1, got {num_videos_per_prompt}")
     o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
@@ -231,7 +259,8 @@ def _t2v_call(self:TextToVideoPipeline, prompt, # one prompt or a list
     h = self.translator.config.size  # the latent grid
     shape = (n, self.translator.config.in_channels, T, h, h)
     known = codec.encode(clips.to(self.device)) if given.any() else None
-    sched = self.scheduler.with_sampler(o['sampler'], timestep_spacing='trailing') if o['sampler'] else self.scheduler
+    sched = (self.scheduler.with_sampler(o['sampler'], timestep_spacing='trailing') if o['sampler']
+             else self.scheduler)
     out = sample(self.denoiser, sched, shape, num_steps=o['num_inference_steps'], generator=generator,
                  seed=None if generator is not None else seed, cond={'mask': mask, 'text': ids},
                  null_cond={'mask': mask, 'text': null}, guidance_scale=o['guidance_scale'],

@@ -34,6 +34,7 @@ TRAIN = dict(batch_size=16, lr=5e-4, seed=0, cond_dropout=0.1,
 # must then fix the direction)
 TUNE = dict(batch_size=16, lr=3e-4, seed=1, mask_probs=(0.45, 0.35, 0.1, 0.1), text_pooling='mean')
 STEPS = {'base': 3000, 'tune': 1200}
+BASE_RAN = 2282  # the shipped model's base stage was stopped here (see the docstring); its EMA weights at that step
 
 
 def clips_and_captions():
@@ -106,8 +107,8 @@ def card(pipe, bench):
             f"{DATA['seed']}, the first {DATA['clips']} clips of 16 frames. No green triangle and no yellow circle was seen "
             "in training (held out for the benchmark's compositional prompts).",
             LOAD_LINE,
-            settings_line(TRAIN, STEPS['base'], f"{TRAIN['batch_size']} clips", shipped=False) + " Base stage (prompt "
-            "read through CLIP's end-token state).",
+            settings_line(TRAIN, BASE_RAN, f"{TRAIN['batch_size']} clips", shipped=False) + f" Base stage (prompt "
+            f"read through CLIP's end-token state; {STEPS['base']} planned, stopped at {BASE_RAN}).",
             settings_line({k: v for k, v in TUNE.items()}, STEPS['tune'], f"{TUNE['batch_size']} clips") + " Tune stage, "
             "from the base stage's EMA weights, on the same cached latents."]
     title = "text to video on moving shapes (latent diffusion, 16 x 64x64 RGB)"

@@ -63,9 +63,9 @@ def pixel_speed(pipe, a) -> dict:
     cfg = pipe.translator.config
     net = FrameTranslator(frames=cfg.frames, in_channels=3, widths=tuple(cfg.widths), latent=cfg.latent,
                           blocks=cfg.blocks, fold=2, size=pipe.config.size, cond_dim=cfg.cond_dim).eval()
-    den = PooledTextDenoiser(net, pipe.text_encoder, pipe.denoiser.pad_token_id)
+    den = PooledTextDenoiser(net, pipe.text_encoder, pipe.denoiser.pad_token_id, pipe.denoiser.pooling)
     n = a.speed_batch
-    ids, null = pipe._prompt_ids(['a small red square moving left'] * n, 1)
+    ids, null = pipe.prompt_ids(['a small red square moving left'] * n, 1)
     mask = torch.zeros(n, 1, cfg.frames, 1, 1)
     from multidiff.video.text_to_video import GUIDANCE_SCALE
     scale = a.guidance if a.guidance is not None else GUIDANCE_SCALE
@@ -94,7 +94,7 @@ def pixel_speed(pipe, a) -> dict:
 def text_vector_cosines(pipe) -> dict:
     "Cosine similarity of the network's text vectors for prompts differing in one word (the direction, colour, size)."
     def cos(prompts):
-        e = pipe.denoiser.encode(pipe._prompt_ids(prompts, 1)[0]); e = e / e.norm(dim=1, keepdim=True)
+        e = pipe.denoiser.encode(pipe.prompt_ids(prompts, 1)[0]); e = e / e.norm(dim=1, keepdim=True)
         c = e @ e.T
         return round(float(c[~torch.eye(len(e), dtype=torch.bool)].max()), 4)
     base = 'a small red square moving {}'
@@ -119,13 +119,14 @@ def main():
     a = ap.parse_args()
     if a.quick: a.per_group, a.predict, a.steps, a.repeats, a.sweep_n = 8, 4, 4, 1, 8
     torch.set_num_threads(a.threads)
-    from multidiff.video.text_to_video import TextToVideoPipeline
+    from multidiff.video.text_to_video import TextToVideoPipeline, GUIDANCE_SCALE
     from multidiff.video.metrics import prediction_scores
     t_start = time.perf_counter()
     pipe = TextToVideoPipeline.from_pretrained(a.checkpoint); pipe.set_progress_bar_config(disable=True)
     clf, judge_report = judges(a.quick)
     res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers')),
-           'checkpoint': a.checkpoint, 'steps': a.steps, 'guidance_scale': a.guidance or 'pipeline default',
+           'checkpoint': a.checkpoint, 'steps': a.steps,
+           'guidance_scale': a.guidance if a.guidance is not None else GUIDANCE_SCALE,
            'judges': judge_report, 'targets': TARGETS}
     if a.sweep:
         _, caps, labels = make_moving_shapes(a.sweep_n, 'train', 999)
@@ -139,7 +140,7 @@ def main():
         clips, spc = generate(pipe, caps, a)
         res['generate'][g] = {'n': len(caps), 'seconds_per_clip': round(spc, 4), 'generated': score(clips, labels, clf),
                               'real_clips': score(real, labels, clf)}
-        k, n = a.context, a.predict
+        k, n = a.context, min(a.predict, len(caps))
         pred, _ = generate(pipe, caps[:n], a, context=real[:n, :k])
         ps = prediction_scores(torch.from_numpy(pred[:, k:]), torch.from_numpy(real[:n, k:]),
                                torch.from_numpy(real[:n, :k]))

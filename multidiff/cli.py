@@ -592,9 +592,9 @@ def _sample_video_args(p):
     _sample_clips_args(p, 'video', 'output folder: clip_{i}.npy (uint8 T x H x W) and clip_{i}.gif per clip',
                        'video_mmnist', 'same seed, same output', None,
                        'sampling steps (default: 10 with --context, the measured best for prediction; '
-                       '25 without)')
-    p.add_argument('--frames', type=COUNT, default=16,
-                   help='frames per clip (longer than the window: autoregressive)')
+                       '25 without, and 25 with --prompt)')
+    p.add_argument('--frames', type=COUNT, default=None,
+                   help="frames per clip (default: the model's window; longer: autoregressive)")
     p.add_argument('--context', default=None,
                    help='a clip of given first frames (.npy uint8 T x H x W [x 3], GIF, MP4 or a folder of '
                         'frames): predict what follows, keeping them unchanged')
@@ -619,8 +619,8 @@ def _video_pipeline(a):
                        "drop --prompt, or use a text-to-video checkpoint such as text_to_video_shapes")
     if text and a.prompt is None:
         raise CLIError(f"--checkpoint {a.checkpoint} makes clips from text", 'give --prompt "..."')
-    if text and a.frames != _pipe_frames(a.checkpoint):
-        window = _pipe_frames(a.checkpoint)
+    window = _pipe_frames(a.checkpoint) if text else None
+    if text and a.frames not in (None, window):
         raise CLIError(f"--frames {a.frames}: text to video makes the model's {window}-frame window",
                        "drop --frames")
     if text: return _pipeline('multidiff.video.text_to_video', 'TextToVideoPipeline', a.checkpoint,
@@ -654,8 +654,9 @@ def _sample_video(a):
     pipe = _video_pipeline(a)
     ctx = _video_context(a.context, pipe) if a.context else None
     if a.prompt is not None:
-        clips = pipe(a.prompt, num_videos_per_prompt=a.n, context=ctx, num_inference_steps=a.steps,
-                     seed=a.seed, guidance_scale=a.guidance_scale).frames
+        with _one_line_warnings(f"multidiff {a.command} {a.modality}"):  # unknown words: one line
+            clips = pipe(a.prompt, num_videos_per_prompt=a.n, context=ctx, num_inference_steps=a.steps,
+                         seed=a.seed, guidance_scale=a.guidance_scale).frames
     else:
         clips = pipe(num_videos=a.n, num_frames=a.frames, context=ctx, num_inference_steps=a.steps,
                      seed=a.seed, guidance_scale=a.guidance_scale, output_type='np').frames

@@ -34,6 +34,11 @@ def tiny(tmp_path_factory):
                                    start=TextToVideoPipeline.from_pretrained(d / 'pipe'), mask_probs=(1, 0, 0, 0))
     assert t.step == 2 and tuned.mask_probs == (1, 0, 0, 0)
     assert TextToVideoPipeline.from_run(d / 'tune').config.mask_probs == [1, 0, 0, 0]
+    # resuming keeps the run's own settings (not the defaults of the call)
+    resumed, t = train_text_to_video(clips, caps, None, d / 'tune', steps=3, batch_size=4, progress=False, resume=True)
+    assert t.step == 3 and resumed.mask_probs == (1, 0, 0, 0)
+    with pytest.raises(ValueError, match='mask_probs must be 4 shares'):
+        train_text_to_video(clips, caps, None, d / 'y', steps=1, start=model, mask_probs=(1, 1, 0, 0))
     with pytest.raises(ValueError, match='start= fixes the architecture'):
         train_text_to_video(clips, caps, None, d / 'x', steps=1, start=model, blocks=2)
     return d / 'pipe', clips

@@ -5,7 +5,7 @@ split only: no green triangle and no yellow circle is ever seen; they appear onl
 Latent video diffusion: every frame through the frozen VAE of the shipped text-to-image model
 (`text_to_image_shapes/vae`, 64x64x3 -> 16x16x4), the clips' latents computed once and cached in the run folder
 (runs/text_to_video_shapes/latents.safetensors); a `FrameTranslator` (widths 32/64, latent 16, 8 blocks) reads the
-prompt through a word-level CLIP text encoder's pooled output (FiLM), trained together from scratch with random
+prompt through a word-level CLIP text encoder (one vector per prompt, FiLM), trained together from scratch with random
 given-frame masks (generation, prediction, interpolation) and 10% empty prompts (classifier-free guidance). Then exports
 the EMA weights as a TextToVideoPipeline folder (--export), and after benchmarks/text_to_video.py has scored them
 writes the model card (--export --card-only --bench). An interrupted run resumes.
@@ -100,8 +100,8 @@ def card(pipe, bench):
             f"latents, widths {list(a['widths'])}, {a['latent']} latent channels per frame, {a['blocks']} translator blocks, "
             f"{count(pipe.translator):.2f}M parameters. Text: a {a['text_layers']}-layer, {a['text_width']}-wide transformers "
             f"`CLIPTextModel` ({count(pipe.text_encoder):.2f}M parameters) over a word-level tokenizer of the captions' "
-            f"{len(pipe.tokenizer)} tokens, its pooled output scaling and shifting every block (FiLM), trained with the "
-            "network from scratch. x0 prediction, cosine schedule, T=1000; random given-frame masks (nothing, a prefix, both "
+            f"{len(pipe.tokenizer)} tokens, the mean of its token states (CLIP's end-token state in the base stage) "
+            "scaling and shifting every block (FiLM), trained with the network from scratch. x0 prediction, cosine schedule, T=1000; random given-frame masks (nothing, a prefix, both "
             "ends, random frames); prompts dropped to '' 10% of the time (classifier-free guidance).",
             f"- **Data:** the moving-shapes world (`multidiff.video.shapes`, made by the project), train split, seed "
             f"{DATA['seed']}, the first {DATA['clips']} clips of 16 frames. No green triangle and no yellow circle was seen "

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['FRAMES', 'SPEED', 'DIRECTIONS', 'MOTION_FIELDS', 'NOTHING', 'FRAME_FIELDS', 'start_range', 'Motion', 'render_motion',
-           'motion_caption', 'random_motion', 'motion_labels', 'make_moving_shapes', 'parse_clip', 'motion_accuracy',
-           'FrameClassifier', 'train_frame_classifier', 'tracked_velocity', 'direction_of',
+           'motion_caption', 'random_motion', 'motion_labels', 'make_moving_shapes', 'direction_of', 'parse_clip',
+           'motion_accuracy', 'FrameClassifier', 'train_frame_classifier', 'tracked_velocity',
            'classifier_motion_accuracy']
 
 # %% ../../nbs/video/05_shapes.ipynb #7e5a0003
@@ -95,6 +95,13 @@ def make_moving_shapes(n:int, split:str='train', seed:int=0) -> tuple:
 # %% ../../nbs/video/05_shapes.ipynb #7e5a000e
 NOTHING = -2  # a field read from a clip with no object in some frame (matches no caption)
 
+def direction_of(vx:float, vy:float) -> int:
+    "The `DIRECTIONS` index of a velocity, `NOTHING` if it is slower than half the world's speed (or nan)."
+    # an object that barely moves has no direction (a still clip must not match 'left' by default)
+    if not max(abs(vx), abs(vy)) >= SPEED / 2: return NOTHING
+    way = ('right' if vx > 0 else 'left') if abs(vx) >= abs(vy) else ('down' if vy > 0 else 'up')
+    return list(DIRECTIONS).index(way)
+
 def parse_clip(clip:np.ndarray # uint8 [T, 64, 64, 3]
               ) -> tuple: # (int64 [4] in MOTION_FIELDS order, identity kept: bool)
     "A clip's shape, colour, size and direction read by fixed rules; whether one object keeps its identity."
@@ -110,9 +117,7 @@ def parse_clip(clip:np.ndarray # uint8 [T, 64, 64, 3]
     size = int(np.abs(np.array(list(SIZES.values())) - sides).argmin())
     c = np.array([o['centre'] for o in first]); t = np.arange(len(c))
     vx, vy = np.polyfit(t, c[:, 0], 1)[0], np.polyfit(t, c[:, 1], 1)[0]  # px per frame
-    way = ('right' if vx > 0 else 'left') if abs(vx) >= abs(vy) else ('down' if vy > 0 else 'up')
-    # an object that barely moves has no direction (a still clip must not match 'left' by default)
-    direction = list(DIRECTIONS).index(way) if max(abs(vx), abs(vy)) >= SPEED / 2 else NOTHING
+    direction = direction_of(vx, vy)
     same = lambda objs: len(objs) == 1 and objs[0]['shape'] == shape and objs[0]['colour'] == colour
     kept = all(same(objs) for objs in frames)
     return np.array([shape, colour, size, direction], np.int64), kept
@@ -187,11 +192,6 @@ def tracked_velocity(clip:np.ndarray, # uint8 [T, 64, 64, 3]
     cx, cy, t = (lit * xs).sum((1, 2)) / n, (lit * ys).sum((1, 2)) / n, np.arange(len(lit))
     return float(np.polyfit(t, cx, 1)[0]), float(np.polyfit(t, cy, 1)[0])
 
-def direction_of(vx:float, vy:float) -> int:
-    "The `DIRECTIONS` index of a velocity, `NOTHING` if it is slower than half the world's speed (or nan)."
-    if not max(abs(vx), abs(vy)) >= SPEED / 2: return NOTHING
-    way = ('right' if vx > 0 else 'left') if abs(vx) >= abs(vy) else ('down' if vy > 0 else 'up')
-    return list(DIRECTIONS).index(way)
 
 @torch.no_grad()
 def classifier_motion_accuracy(clf:FrameClassifier, clips, # uint8 [N, T, 64, 64, 3]
@@ -202,8 +202,12 @@ def classifier_motion_accuracy(clf:FrameClassifier, clips, # uint8 [N, T, 64, 64
         raise ValueError(f"need one label row per clip and at least one clip, "
                          f"got {len(clips)} and {len(labels)}")
     N, T = clips.shape[:2]
-    out = clf(_frames_input(clips.reshape(N * T, *clips.shape[2:])))
-    per_frame = np.stack([out[f].argmax(-1).reshape(N, T).numpy() for f in FRAME_FIELDS], -1)  # [N, T, 3]
+    was = clf.training; clf.eval()  # batch statistics would make the scores depend on the batch
+    p = next(clf.parameters())
+    out = clf(_frames_input(clips.reshape(N * T, *clips.shape[2:])).to(p.device, p.dtype))
+    clf.train(was)
+    # [N, T, 3]: each frame's shape, colour, size
+    per_frame = np.stack([out[f].argmax(-1).reshape(N, T).cpu().numpy() for f in FRAME_FIELDS], -1)
     major = np.stack([[np.bincount(per_frame[i, :, k]).argmax() for k in range(3)] for i in range(N)])
     direction = np.array([direction_of(*tracked_velocity(c)) for c in clips])
     got = np.concatenate([major, direction[:, None]], 1)

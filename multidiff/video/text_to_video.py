@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['GUIDANCE_SCALE', 'PooledTextDenoiser', 'TextToVideoDiffusion', 'text_to_video_data', 'text_to_video_model',
-           'train_text_to_video', 'TextToVideoPipeline']
+           'train_text_to_video', 'TextToVideoPipeline', 'prompt_ids']
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b0003
 import warnings
@@ -16,7 +16,7 @@ from torch import nn, Tensor
 from diffusers import AutoencoderKL
 from ..core.gaussian import GaussianScheduler
 from ..core.pipeline import MultidiffPipeline, AUTO
-from ..core.sampling import sample
+from ..core.sampling import guided_prediction, sample
 from ..core.state import rand
 from ..core.text import (build_word_tokenizer, check_text_encoder, null_condition, padding_id,
                                  prompt_condition, prompt_list, small_clip_text_encoder, tokenize_prompts,
@@ -96,6 +96,15 @@ class TextToVideoDiffusion(VideoDiffusion):
         ids = torch.where(drop[:, None], null_condition(self.tokenizer).to(ids), ids)
         return x0, {'mask': mask, 'text': ids}, mask
 
+def _prompt_guided(self:TextToVideoDiffusion, x_t:Tensor, t:Tensor, cond:dict, guidance_scale:float=1.0,
+                   x0=None, given=None, generator=None) -> Tensor: # as `VideoDiffusion.guided_prediction`
+    "The prediction with classifier-free guidance on the prompt (the given frames alike in both branches)."
+    null = {'mask': cond['mask'], 'text': null_condition(self.tokenizer).to(cond['text'].device)}
+    return guided_prediction(self.denoiser, x_t, t, cond, null, guidance_scale)
+
+TextToVideoDiffusion.guided_prediction = _prompt_guided  # what distillation folds in: the prompt's guidance
+TextToVideoDiffusion.can_guide = lambda self: self.cond_dropout > 0  # trained with '' prompts
+
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b000b
 @torch.no_grad()
 def text_to_video_data(vae:AutoencoderKL, tokenizer,
@@ -148,26 +157,29 @@ def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one capti
                         mask_probs:Optional[tuple]=None,
                         **model_kw) -> tuple: # `text_to_video_model` options; -> (EMA model, trainer)
     "Train a text-to-video model in `out_dir` (model/ is its pipeline, checkpoints/ resume it)."
+    cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
+    saved = Path(out_dir) / 'model'
+    if resume and (saved / 'model_index.json').exists():  # the run's own settings, whatever is passed now
+        start, model_kw, mask_probs = TextToVideoPipeline.from_pretrained(saved), {}, None
     if start is not None:
         if model_kw: raise ValueError(f"start= fixes the architecture; drop {sorted(model_kw)}")
         import copy
-        model = copy.deepcopy(start if isinstance(start, TextToVideoDiffusion) else start.to_model())
-        if mask_probs is not None: model.mask_probs = tuple(mask_probs)
+        m = copy.deepcopy(start if isinstance(start, TextToVideoDiffusion) else start.to_model())
+        probs = m.mask_probs if mask_probs is None else tuple(mask_probs)  # checked by the constructor
+        model = TextToVideoDiffusion(m.denoiser, m.scheduler, m.vae, m.tokenizer, m.frames, m.size,
+                                     m.cond_dropout, m.high_noise_fraction, probs)
         data = data or text_to_video_data(model.vae, model.tokenizer, clips, texts)
-        cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
         return train_in_folder(model, data, cfg, out_dir, resume)
     if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae, use_safetensors=True)
-    saved = Path(out_dir) / 'model' / 'tokenizer'
-    if tokenizer is None and resume and saved.is_dir():  # the run's own vocabulary: ids keep their meaning
-        from transformers import PreTrainedTokenizerFast
-        tokenizer = PreTrainedTokenizerFast.from_pretrained(saved)
     tokenizer = tokenizer or build_word_tokenizer(list(texts))
-    size = int(np.shape(clips)[2])
+    if data is not None:  # frames and size from the latents
+        from multidiff.image.vae import downsampling
+        frames, size = data['latents'].shape[2], data['latents'].shape[-1] * downsampling(vae)
+    else: frames, size = int(np.shape(clips)[1]), int(np.shape(clips)[2])
     probs = MASK_PROBS if mask_probs is None else tuple(mask_probs)
-    model = text_to_video_model(tokenizer, vae, frames=int(np.shape(clips)[1]), size=size, seed=seed,
-                                mask_probs=probs, **model_kw)
+    model = text_to_video_model(tokenizer, vae, frames=frames, size=size, seed=seed, mask_probs=probs,
+                                **model_kw)
     data = data or text_to_video_data(vae, tokenizer, clips, texts)
-    cfg = domain_config(steps, batch_size, lr, seed, progress, **{'log_every': 25, **(config or {})})
     return train_in_folder(model, data, cfg, out_dir, resume)
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b0010
@@ -213,7 +225,7 @@ def _given(self:TextToVideoPipeline, context, n:int) -> tuple: # -> (uint8 [n, T
     if context is None:
         return torch.zeros((n, T, s, s, 3), dtype=torch.uint8), torch.zeros(T, dtype=torch.bool)
     single = np.ndim(context) == 4
-    ctx = check_clips(self, context, 'context')
+    ctx = check_clips(self, context, 'context').cpu()
     if single or len(ctx) == 1: ctx = ctx.expand(n, *ctx.shape[1:])
     elif len(ctx) != n:
         raise ValueError(f"context holds {len(ctx)} clips for {n} videos: give one clip [k, H, W, 3] "
@@ -224,7 +236,7 @@ def _given(self:TextToVideoPipeline, context, n:int) -> tuple: # -> (uint8 [n, T
     window = torch.cat([ctx, ctx.new_zeros((n, T - k) + ctx.shape[2:])], 1)
     return window, torch.arange(T) < k
 
-def _prompt_ids(self:TextToVideoPipeline, prompt, per_prompt:int) -> tuple: # -> (ids [n, L], null [1, L])
+def prompt_ids(self:TextToVideoPipeline, prompt, per_prompt:int=1) -> tuple: # -> (ids [n, L], null [1, L])
     "Token ids for `per_prompt` clips of each prompt, warning once about words the tokenizer does not know."
     prompts = prompt_list(prompt)
     unknown = unknown_words(self.tokenizer, prompts)
@@ -232,7 +244,7 @@ def _prompt_ids(self:TextToVideoPipeline, prompt, per_prompt:int) -> tuple: # ->
                               stacklevel=3)
     return prompt_condition(self.tokenizer, [p for p in prompts for _ in range(per_prompt)])
 
-TextToVideoPipeline._given, TextToVideoPipeline._prompt_ids = _given, _prompt_ids
+TextToVideoPipeline._given, TextToVideoPipeline.prompt_ids = _given, prompt_ids
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b0012
 @torch.no_grad()
@@ -252,7 +264,7 @@ def _t2v_call(self:TextToVideoPipeline, prompt, # one prompt or a list
         raise ValueError(f"num_videos_per_prompt must be an integer >= 1, got {num_videos_per_prompt}")
     o = self.sampling_options(_DEFAULTS, num_inference_steps=num_inference_steps,
                               guidance_scale=guidance_scale, sampler=sampler)
-    ids, null = self._prompt_ids(prompt, num_videos_per_prompt)
+    ids, null = self.prompt_ids(prompt, num_videos_per_prompt)
     clips, given = self._given(context, len(ids))
     codec, n, T = LatentClipCodec(self.vae), len(ids), self.config.frames
     mask = given.float()[None, None, :, None, None].expand(n, 1, T, 1, 1).to(self.device)

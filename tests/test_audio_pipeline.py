@@ -1,4 +1,4 @@
-"""AudioPipeline: the shipped checkpoint reproduces the pre-pipeline sampling functions bit for bit (references in
+"""AudioPipeline: the shipped checkpoint reproduces the pre-pipeline sampling functions (to float32 rounding: the references came from another CPU) (references in
 tests/data, made by tools/make_legacy_references.py at 7aab36a), and a fresh model survives
 to_pipeline -> save_pretrained -> from_pretrained with the same output."""
 from pathlib import Path
@@ -8,6 +8,11 @@ import torch
 from multidiff.audio.model import audio_model
 from multidiff.audio.pipeline import AudioPipeline
 from multidiff.core.pipeline import MultidiffPipeline, StatePipeline
+
+
+def same(a, b) -> bool:
+    "Equal up to float32 rounding: the references were made on another CPU, whose kernels round differently."
+    return torch.allclose(a, b, rtol=0, atol=1e-4)
 
 
 @pytest.fixture(scope='module')
@@ -30,7 +35,7 @@ def legacy_call(call: dict) -> dict:
 def test_shipped_matches_legacy_generate_mels(shipped, refs, one_thread, name):
     tensors, meta = refs
     mels = shipped(**legacy_call(meta[name])).mels
-    assert torch.equal(mels, tensors[f'audio.{name}']), (mels - tensors[f'audio.{name}']).abs().max()
+    assert same(mels, tensors[f'audio.{name}']), (mels - tensors[f'audio.{name}']).abs().max()
 
 
 def test_shipped_matches_legacy_inpaint(shipped, refs, one_thread):
@@ -39,14 +44,14 @@ def test_shipped_matches_legacy_inpaint(shipped, refs, one_thread):
     out = shipped.inpaint(tensors['audio.inpaint_in'], c['start'], c['end'], label=c['label'],
                           num_inference_steps=c['num_steps'], seed=c['seed']).audios
     assert out.shape == (1, *tensors['audio.inpaint'].shape)
-    assert torch.equal(out[0], tensors['audio.inpaint']), (out[0] - tensors['audio.inpaint']).abs().max()
+    assert same(out[0], tensors['audio.inpaint']), (out[0] - tensors['audio.inpaint']).abs().max()
 
 
 def test_comparison_can_fail(shipped, refs, one_thread):
     "Another seed gives other mels: the equality above is not vacuous."
     tensors, meta = refs
     mels = shipped(**{**legacy_call(meta['labels']), 'seed': 1}).mels
-    assert not torch.equal(mels, tensors['audio.labels'])
+    assert not same(mels, tensors['audio.labels'])
 
 
 @pytest.fixture(scope='module')

@@ -18,6 +18,12 @@ def refs(legacy): return legacy('video')
 def shipped(load_shipped): return load_shipped(VideoPipeline, 'video_mmnist')
 
 
+def same(a, b) -> bool:
+    "uint8 frames equal up to one level in at most 0.1% of pixels: the references came from another CPU, whose float32 kernels round differently."
+    d = (a.int() - b.int()).abs()
+    return bool(d.max() <= 1 and (d > 0).float().mean() <= 1e-3)
+
+
 def predict(pipe, clips, call: dict) -> torch.Tensor:
     "`predict_video(model, clips[:, :5], frames, num_steps, seed)` as a pipeline call."
     steps = {'num_inference_steps': call['num_steps']} if 'num_steps' in call else {}
@@ -29,14 +35,14 @@ def test_shipped_matches_legacy_predict(shipped, refs, one_thread):
     clips = tensors['video.clips']
     for name, rows in (('predict', slice(None)), ('predict_long', slice(0, 1))):
         out = predict(shipped, clips[rows], meta[name])
-        assert torch.equal(out, tensors[f'video.{name}']), (name, (out.int() - tensors[f'video.{name}'].int()).abs().max())
+        assert same(out, tensors[f'video.{name}']), (name, (out.int() - tensors[f'video.{name}'].int()).abs().max())
 
 
 def test_shipped_matches_legacy_generate(shipped, refs, one_thread):
     tensors, meta = refs
     c = meta['generate']
     out = shipped(num_videos=c['n'], num_inference_steps=c['num_steps'], seed=c['seed'], output_type='pt').frames
-    assert torch.equal(out, tensors['video.generate']), (out.int() - tensors['video.generate'].int()).abs().max()
+    assert same(out, tensors['video.generate']), (out.int() - tensors['video.generate'].int()).abs().max()
 
 
 def test_shipped_matches_legacy_interpolate(shipped, refs, one_thread):
@@ -44,14 +50,14 @@ def test_shipped_matches_legacy_interpolate(shipped, refs, one_thread):
     c, clips = meta['interpolate'], tensors['video.clips']
     out = shipped.interpolate(clips[:1, :3], clips[:1, 10:13], c['frames'], num_inference_steps=c['num_steps'], seed=c['seed'],
                               output_type='pt').frames
-    assert torch.equal(out, tensors['video.interpolate']), (out.int() - tensors['video.interpolate'].int()).abs().max()
+    assert same(out, tensors['video.interpolate']), (out.int() - tensors['video.interpolate'].int()).abs().max()
 
 
 def test_comparison_can_fail(shipped, refs, one_thread):
     "Another seed gives other frames: the equalities above are not vacuous."
     tensors, meta = refs
     out = predict(shipped, tensors['video.clips'], {**meta['predict'], 'seed': 1})
-    assert torch.equal(out[:, :5], tensors['video.predict'][:, :5]) and not torch.equal(out, tensors['video.predict'])
+    assert torch.equal(out[:, :5], tensors['video.predict'][:, :5]) and not same(out, tensors['video.predict'])
 
 
 def test_shipped_weights_and_layout(shipped):

@@ -74,6 +74,7 @@ class TextToVideoDiffusion(VideoDiffusion):
         self.vae, self.tokenizer = vae.requires_grad_(False).eval(), tokenizer
         self.cond_dropout = cond_dropout
         self.codec = LatentClipCodec(self.vae)
+        self.null_ids = null_condition(tokenizer)  # the empty prompt's ids, once (not per training step)
 
     def train(self, mode:bool=True):
         super().train(mode); self.vae.eval()  # frozen: always in eval mode
@@ -93,13 +94,13 @@ class TextToVideoDiffusion(VideoDiffusion):
         x0, ids = self.example(batch)
         mask = training_masks(len(x0), x0.shape[2], generator, self.mask_probs).to(x0)
         drop = (rand((len(ids),), generator) < self.cond_dropout).to(ids.device)
-        ids = torch.where(drop[:, None], null_condition(self.tokenizer).to(ids), ids)
+        ids = torch.where(drop[:, None], self.null_ids.to(ids), ids)
         return x0, {'mask': mask, 'text': ids}, mask
 
 def _prompt_guided(self:TextToVideoDiffusion, x_t:Tensor, t:Tensor, cond:dict, guidance_scale:float=1.0,
                    x0=None, given=None, generator=None) -> Tensor: # as `VideoDiffusion.guided_prediction`
     "The prediction with classifier-free guidance on the prompt (the given frames alike in both branches)."
-    null = {'mask': cond['mask'], 'text': null_condition(self.tokenizer).to(cond['text'].device)}
+    null = {'mask': cond['mask'], 'text': self.null_ids.to(cond['text'].device)}
     return guided_prediction(self.denoiser, x_t, t, cond, null, guidance_scale)
 
 TextToVideoDiffusion.guided_prediction = _prompt_guided  # what distillation folds in: the prompt's guidance

@@ -44,8 +44,10 @@ check-sync: install-dev
 nbtest: install-dev
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
+# Two pytest workers of one torch thread each, a test file per worker (its module fixtures train once): on two cores
+# this beats one process of two threads, whose small convolutions barely use the second thread.
 pytest: install-dev
-	$(BIN)/python -m pytest tests/ -q -p no:cacheprovider
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/ -q -p no:cacheprovider -n 2 --dist loadfile --durations=12
 
 readme: install-dev
 	$(BIN)/python tools/build_readme.py

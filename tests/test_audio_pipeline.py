@@ -26,7 +26,9 @@ def shipped(load_shipped): return load_shipped(AudioPipeline, 'audio_fsdd')
 def legacy_call(call: dict) -> dict:
     "A `generate_mels(model, labels, n, num_steps, seed, ...)` call as `AudioPipeline.__call__` arguments."
     kw = {'labels': call['labels'], 'num_waveforms': call.get('n', 1), 'num_inference_steps': call['num_steps'],
-          'seed': call['seed'], 'output_type': 'mel'}
+          'seed': call['seed'], 'output_type': 'mel',
+          # the legacy loop's spacing and guidance (the pipeline now starts at pure noise and guides at t < 0.7 T)
+          'timestep_spacing': 'leading', 'guidance_interval': None}
     kw.update({k: call[k] for k in ('sampler', 'guidance_scale') if k in call})
     return kw
 
@@ -42,7 +44,8 @@ def test_shipped_matches_legacy_inpaint(shipped, refs, one_thread):
     tensors, meta = refs
     c = meta['inpaint']
     out = shipped.inpaint(tensors['audio.inpaint_in'], c['start'], c['end'], label=c['label'],
-                          num_inference_steps=c['num_steps'], seed=c['seed']).audios
+                          num_inference_steps=c['num_steps'], seed=c['seed'], timestep_spacing='leading',
+                          guidance_interval=None).audios
     assert out.shape == (1, *tensors['audio.inpaint'].shape)
     assert same(out[0], tensors['audio.inpaint']), (out[0] - tensors['audio.inpaint']).abs().max()
 

@@ -195,7 +195,9 @@ def audio_model(codec:Optional[MelCodec]=None,
     codec = audio_codec(codec, sample_rate, seconds, **arch)
     num_classes = num_classes or (10 if label_names is None else len(label_names))
     den = audio_unet(codec.mel.n_mels, codec.frames, num_classes, seed=seed, **arch)
-    sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type=prediction_type)
+    # trailing: sampling starts from pure noise at t = T-1, as in training (see the pipeline's `__call__`)
+    sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type=prediction_type,
+                                     timestep_spacing='trailing')
     return AudioDiffusion(den, sched, codec, num_classes, cond_dropout, label_names)
 
 # %% ../../nbs/audio/01_model.ipynb #2f53e6a5

@@ -6,9 +6,10 @@ judges (accuracy, Fréchet distance to real test, per-digit diversity against re
 say what differs from real clips: the share of silent pixels (at the codec's floor), the mean level of the
 quiet pixels, the speech length (frames with any band above -40 dB), and the peak level. A setting is
 `name:key=value,key=value` with keys guidance (scale), interval (lo-hi: guidance only for timesteps in
-[lo, hi) x T), steps, sampler, gate (pixels below this value set to the floor before inversion), gl (Griffin-Lim
-iterations), spacing (the sampler's timestep_spacing: leading, trailing, linspace), checkpoint (a pipeline
-folder).
+[lo, hi) x T; default: every step), steps, sampler, spacing (the sampler's timestep_spacing: leading, the
+default here, or trailing, the pipeline's, or linspace), gate (pixels below this value set to the floor before
+inversion), gl (Griffin-Lim iterations), checkpoint (a pipeline folder). The defaults are the protocol before
+issue 28's fixes; the pipeline now samples as `spacing=trailing,interval=0.0-0.7`.
 
 Run from the repository root (one core, about 2 min per setting of 200 clips plus 2 min for the judges):
     .venv/bin/python benchmarks/audio_diagnose.py --threads 1 --per-class 20 \\
@@ -58,18 +59,15 @@ def mel_stats(mels: torch.Tensor) -> dict:
 
 def generate(pipe, labels, o: dict, a) -> torch.Tensor:
     "Mel images of `labels` under setting `o`."
-    kw, sampler, saved = {}, o.get('sampler', 'dpm++'), pipe.scheduler
-    if 'spacing' in o:  # the sampler on its own timestep spacing ('leading' starts at 960 of 1000 for 25 steps)
-        pipe.scheduler, sampler = saved.with_sampler(sampler, timestep_spacing=o['spacing']), None
-    if 'interval' in o:
-        lo, hi = (float(x) for x in o['interval'].split('-'))
-        kw['guidance_interval'] = (lo, hi)
+    # unless a setting says otherwise, the protocol before issue 28's fixes: 'leading' spacing (25 steps start at
+    # t=960 of 1000) and guidance at every step
+    kw = {'timestep_spacing': o.get('spacing', 'leading'), 'guidance_interval': None}
+    if 'interval' in o: kw['guidance_interval'] = tuple(float(x) for x in o['interval'].split('-'))
     out = []
     for i in range(0, len(labels), a.batch):
         out.append(pipe(labels[i:i + a.batch].tolist(), num_inference_steps=o.get('steps', 25),
-                        seed=a.seed + i, sampler=sampler, guidance_scale=o.get('guidance', 2.0),
+                        seed=a.seed + i, sampler=o.get('sampler', 'dpm++'), guidance_scale=o.get('guidance', 2.0),
                         output_type='mel', **kw).mels)
-    pipe.scheduler = saved
     return torch.cat(out)
 
 

@@ -104,3 +104,19 @@ def test_judge_report(data, judges):
         assert r['diversity_ratio'].keys() == r['diversity_samples'].keys() == {str(c) for c in range(10)}
         assert math.isclose(r['diversity_ratio_mean'], 1.0, rel_tol=1e-9)
         assert r['diversity_real_test_mean'] > 0
+
+
+def test_diagnose_settings_and_mel_statistics():
+    "audio_diagnose: settings parse to typed options (a bad key exits naming it); the mel statistics see silence and speech."
+    from audio_diagnose import parse_setting, mel_stats
+    assert parse_setting('g2:guidance=2,interval=0.0-0.7,spacing=trailing') == (
+        'g2', {'guidance': 2.0, 'interval': '0.0-0.7', 'spacing': 'trailing'})
+    assert parse_setting('plain') == ('plain', {})
+    with pytest.raises(SystemExit, match="unknown setting key 'guide'"): parse_setting('x:guide=2')
+    silent = torch.full((3, 1, 8, 10), -1.0)
+    s = mel_stats(silent)
+    assert s['silent_pixel_share'] == 1.0 and s['speech_frames_mean'] == 0.0 and s['quiet_pixel_mean_db'] == -80.0
+    loud = silent.clone(); loud[:, :, 2, :4] = 0.8  # 4 frames with one band at 10 dB
+    s = mel_stats(loud)
+    assert s['speech_frames_mean'] == 4.0 and abs(s['peak_db_mean'] - 10.0) < 1e-4
+    assert abs(s['silent_pixel_share'] - (1 - 4 / 80)) < 1e-6

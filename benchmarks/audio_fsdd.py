@@ -14,6 +14,10 @@ results.
 Sampling as the pipeline does by default: DPM-Solver++ from pure noise (timestep_spacing 'trailing'), guidance only at
 t < 0.7 T (GUIDANCE_INTERVAL); --timestep-spacing leading --guidance-interval none reproduce the earlier protocol.
 
+--speed-only measures only the real-time factor (generation + inversion per second of audio, median over batches),
+the pipeline's defaults and the earlier protocol side by side, on quiet cores:
+    .venv/bin/python benchmarks/audio_fsdd.py --speed-only --per-class 10 --threads 2 --out benchmarks/results/audio_fsdd_speed.json
+
 Run from the repository root (about 6 min on 2 idle CPU cores before the judges; they add about 1.5 min,
 mostly judge A's training, 75 s on one thread):
     .venv/bin/python benchmarks/audio_fsdd.py --out benchmarks/results/audio_fsdd.json
@@ -71,12 +75,37 @@ def parse_args():
     p.add_argument('--judge-epochs', type=int, default=15, help='epochs of independent judge A (a CNN)')
     p.add_argument('--seed', type=int, default=0); p.add_argument('--threads', type=int, default=2)
     p.add_argument('--out', default='benchmarks/results/audio_fsdd.json')
+    p.add_argument('--speed-only', action='store_true', help='only the real-time factor, default sampling vs the earlier protocol (no classifiers)')
     return p.parse_args()
+
+
+def speed(a, pipe) -> dict:
+    "Real-time factor only, side by side in one run: the pipeline's defaults vs the earlier protocol (median of batches)."
+    codec, labels = pipe.codec, torch.arange(pipe.config.num_classes).repeat_interleave(a.per_class)
+    protocols = {'pipeline_default': {}, 'before_issue_28': {'timestep_spacing': 'leading', 'guidance_interval': None}}
+    out = {}
+    for name, kw in protocols.items():
+        rtf = []
+        for i in range(0, len(labels), a.batch):
+            t0 = time.perf_counter()
+            m = pipe(labels[i:i + a.batch].tolist(), num_inference_steps=a.steps, seed=a.seed + i, sampler=a.sampler,
+                     guidance_scale=a.summary_guidance, output_type='mel', **kw).mels
+            codec.decode(m)
+            rtf.append((time.perf_counter() - t0) / (len(m) * codec.seconds))
+        out[name] = {'real_time_factor_median': statistics.median(rtf), 'batches': len(rtf), **kw}
+        print(name, out[name], flush=True)
+    return out
 
 
 def main():
     a = parse_args()
     torch.set_num_threads(a.threads); warnings.filterwarnings('ignore', message='Cropped')
+    if a.speed_only:
+        pipe = AudioPipeline.from_pretrained(a.checkpoint or 'audio_fsdd'); pipe.set_progress_bar_config(disable=True)
+        res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers')),
+               'clips': 10 * a.per_class, 'batch': a.batch, 'steps': a.steps, 'guidance_scale': a.summary_guidance,
+               'speed': speed(a, pipe)}
+        write_json_atomic(Path(a.out), res); print('wrote', a.out); return
     root = shared_dir() / 'data' / 'audio' / 'fsdd'
     if not (root / 'manifest.csv').exists(): sys.exit(f"FSDD not found at {root}: set MULTIDIFF_SHARED")
     pipe = AudioPipeline.from_pretrained(a.checkpoint or 'audio_fsdd')

@@ -222,12 +222,11 @@ class FrameTranslator(ModelMixin, ConfigMixin):
                  fold:int=2, size:int=32, # space-to-depth of every frame first; the frame size
                  # also decode with the nearest given frame's skips (zero-initialised)
                  reference_skips:bool=False,
-                 cond_dim:int=0, # > 0: a condition vector cond['text'] [B, cond_dim] (pooled text embedding)
-                 cond_layout:int=0): # > 0: the condition also draws a cond_layout² map per frame (`_layout`)
+                 cond_dim:int=0): # > 0: a condition vector cond['text'] [B, cond_dim] (pooled text embedding)
         super().__init__()
-        if cond_layout and not cond_dim: raise ValueError("cond_layout needs a condition: set cond_dim")
         from diffusers.models.resnet import ResnetBlock2D
-        self.frames, self.fold, emb, (w1, w2) = frames, fold, 128, widths
+        self.frames, self.fold, emb = frames, fold, 128
+        w1, w2 = widths
         def res(cin, cout):
             return ResnetBlock2D(in_channels=cin, out_channels=cout, temb_channels=emb,
                                  groups=math.gcd(8, cin), groups_out=math.gcd(8, cout),
@@ -236,9 +235,7 @@ class FrameTranslator(ModelMixin, ConfigMixin):
         # the condition joins the time embedding, so it scales and shifts every block (FiLM), as class labels
         # do in diffusers' UNets; created only when used, so unconditional checkpoints keep their keys
         if cond_dim: self.cond_proj = nn.Sequential(nn.Linear(cond_dim, emb), nn.SiLU(), nn.Linear(emb, emb))
-        if cond_layout: self.layout = nn.Linear(cond_dim, frames * cond_layout ** 2)  # `_layout`'s maps
-        # + the mask (+ the layout map)
-        self.conv_in = nn.Conv2d((in_channels + 1 + bool(cond_layout)) * fold ** 2, w1, 3, padding=1)
+        self.conv_in = nn.Conv2d((in_channels + 1) * fold ** 2, w1, 3, padding=1)  # + the mask
         self.enc1, self.down, self.enc2 = res(w1, w1), nn.Conv2d(w1, w2, 3, stride=2, padding=1), res(w2, w2)
         self.to_latent = nn.Conv2d(w2, latent, 3, padding=1)
         self.translator = nn.ModuleList(TranslatorBlock(frames * latent, emb, kernel, mult)
@@ -247,11 +244,12 @@ class FrameTranslator(ModelMixin, ConfigMixin):
         self.up, self.dec1 = nn.Conv2d(w2, w1, 3, padding=1), res(2 * w1, w1)
         self.out = nn.Sequential(nn.GroupNorm(math.gcd(8, w1), w1), nn.SiLU(),
                                  nn.Conv2d(w1, in_channels * fold ** 2, 3, padding=1))
-        self.reference_skips = reference_skips  # the given frames' full-detail features, to move, not redraw
-        if reference_skips: self.ref1, self.ref2 = (nn.Conv2d(w, w, 3, padding=1) for w in (w1, w2))
-        # zero-initialised: a model starts as it would without them
-        for c in ([self.ref1, self.ref2] if reference_skips else []) + ([self.layout] if cond_layout else []):
-            nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)
+        self.reference_skips = reference_skips
+        # the given frames' full-detail features, to move rather than redraw from the latent
+        if reference_skips:
+            self.ref1, self.ref2 = nn.Conv2d(w1, w1, 3, padding=1), nn.Conv2d(w2, w2, 3, padding=1)
+            for c in (self.ref1, self.ref2):
+                nn.init.zeros_(c.weight); nn.init.zeros_(c.bias)  # starts without them
 
     def _reference(self, h:Tensor, given:Tensor) -> Tensor: # h [B * T, ...], given bool [B, T]
         "h of each frame's nearest given frame (0 if none is given)."
@@ -259,14 +257,6 @@ class FrameTranslator(ModelMixin, ConfigMixin):
         idx, has = nearest_given(given)
         ref = h.reshape(B, T, *h.shape[1:])[torch.arange(B, device=h.device)[:, None], idx]
         return (ref * has[:, None, None, None, None].to(h)).reshape(h.shape)
-
-    def _layout(self, cond:Tensor, H:int, W:int) -> Tensor: # [B, cond_dim] -> [B * T, 1, H, W]
-        "The condition's learned map of each frame (where its content tends to be), bilinearly to H x W."
-        # FiLM scales channels everywhere alike: it cannot say 'left in the first frames, right in the last'.
-        # This map can, so a prompt's motion has a direct path to where things are drawn.
-        s = self.config.cond_layout
-        maps = self.layout(cond).reshape(-1, 1, s, s)
-        return F.interpolate(maps, size=(H, W), mode='bilinear', align_corners=False)
 
 # %% ../../nbs/video/01_model.ipynb #95fbe3f6
 def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Optional[dict]=None) -> Tensor:
@@ -283,7 +273,6 @@ def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Opti
         emb = emb + self.cond_proj(text.to(emb))
     per_frame = emb.repeat_interleave(T, 0)
     x = torch.cat([sample, mask.expand(B, 1, T, H, W)], 1).transpose(1, 2).reshape(B * T, C + 1, H, W)
-    if self.config.cond_layout: x = torch.cat([x, self._layout(text.to(x), H, W)], 1)
     h1 = self.enc1(self.conv_in(F.pixel_unshuffle(x, self.fold) if self.fold > 1 else x), per_frame)
     h2 = self.enc2(self.down(h1), per_frame)
     z = self.to_latent(h2)

@@ -126,7 +126,6 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
                         widths:tuple=(32, 64), latent:int=16, blocks:int=8, # the `FrameTranslator`
                         text_width:int=64, text_layers:int=2, heads:int=2, # the text encoder (= cond_dim)
                         text_pooling:str='mean', # how the prompt becomes one vector (`PooledTextDenoiser`)
-                        text_layout:int=0, # > 0: the prompt also draws a map per frame (`cond_layout`)
                         cond_dropout:float=0.1, mask_probs:tuple=MASK_PROBS,
                         seed:int=0) -> TextToVideoDiffusion:
     "An untrained text-to-video model on `vae`'s latents."
@@ -140,8 +139,7 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = FrameTranslator(frames=frames, in_channels=vae.config.latent_channels, widths=tuple(widths),
-                              latent=latent, blocks=blocks, fold=1, size=size // f, cond_dim=text_width,
-                              cond_layout=text_layout)
+                              latent=latent, blocks=blocks, fold=1, size=size // f, cond_dim=text_width)
     # x0 prediction on the cosine schedule, as `video_model`; latents are not bounded: no clipping
     sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type='sample', clip_sample=False)
     den = PooledTextDenoiser(net, enc, padding_id(tokenizer), text_pooling)

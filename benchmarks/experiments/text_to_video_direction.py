@@ -1,0 +1,86 @@
+"""Issue 27's direction failure, three tries (negative results; the numbers are in benchmarks/README.md).
+
+Each trains from the first 2,000 train-split moving-shapes clips (seed 0; latents through the shipped model's VAE, cached
+in --cache) on one core and scores 32 seen-combination prompts (seed 1001) with the rule judge, generated with nothing
+given and with the real first frame given, beside the text vectors' largest cosines (`text_vector_cosines`):
+- `first`:  fine-tune the shipped `text_to_video_shapes` 800 steps with half the clips given only their first frame
+            (the direction then decides where the object goes), lr 3e-4, EMA 0.99.
+- `layout`: fine-tune it 800 steps with a prompt-drawn 8x8 map per frame as an extra input channel (`cond_layout`).
+- `scratch`: train from scratch 2,500 steps with the map (widths 32/64, latent 16, 8 blocks, mean pooling).
+`layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
+these runs: it did not help).
+
+Run (one core each):  OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/experiments/text_to_video_direction.py first
+"""
+import sys, time, json
+from pathlib import Path
+import numpy as np, torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from text_to_video import text_vector_cosines
+from multidiff.core.state import rand
+from multidiff.core.trainer import domain_config, train_in_folder
+from multidiff.video.shapes import make_moving_shapes, motion_accuracy
+from multidiff.video.text_to_video import (TextToVideoPipeline, TextToVideoDiffusion, text_to_video_data,
+                                           train_text_to_video)
+
+
+class FirstFrameToo(TextToVideoDiffusion):
+    "A share `first_share` of training clips gets only its first frame given."
+    first_share = 0.0
+    def training_parts(self, batch, generator=None):
+        x0, cond, mask = super().training_parts(batch, generator)
+        first = (rand((len(x0),), generator) < self.first_share).to(x0)[:, None, None, None, None]
+        one = torch.zeros_like(mask); one[:, :, 0] = 1
+        m = first * one + (1 - first) * mask
+        return x0, {**cond, 'mask': m}, m
+
+
+def evaluate(pipe) -> dict:
+    clips, caps, labels = make_moving_shapes(32, 'train', 1001)
+    res = {'cos': text_vector_cosines(pipe)}
+    run = lambda ctx: np.concatenate([pipe(caps[i:i + 8], num_inference_steps=25, seed=i,
+                                           context=None if ctx is None else clips[i:i + 8, :ctx]).frames
+                                      for i in range(0, 32, 8)])
+    res['free'], res['first_frame'] = motion_accuracy(run(None), labels), motion_accuracy(run(1), labels)
+    return res
+
+
+def fine_tune_model(ship, first_share: float, layout: int):
+    m = ship.to_model()
+    if layout:  # the shipped network plus a zero-initialised map input (commit 94f835b)
+        from multidiff.video.model import FrameTranslator
+        old = m.denoiser.network
+        net = FrameTranslator(**{**dict(old.config), 'cond_layout': layout})
+        sd = old.state_dict(); w = sd.pop('conv_in.weight'); net.load_state_dict(sd, strict=False)
+        with torch.no_grad(): net.conv_in.weight[:, :w.shape[1]] = w
+        m.denoiser.network = net
+    FirstFrameToo.first_share = first_share
+    return FirstFrameToo(m.denoiser, m.scheduler, m.vae, m.tokenizer, m.frames, m.size, m.cond_dropout,
+                         m.high_noise_fraction, m.mask_probs)
+
+
+def main():
+    kind = sys.argv[1] if len(sys.argv) > 1 else 'first'
+    out, cache = Path(f'runs/t2v_direction_{kind}'), Path('runs/t2v_direction_latents.pt')
+    torch.set_num_threads(1)
+    ship = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
+    if cache.exists(): data = torch.load(cache)
+    else:
+        clips, caps, _ = make_moving_shapes(2000, 'train', 0)
+        data = text_to_video_data(ship.vae, ship.tokenizer, clips, caps)
+        cache.parent.mkdir(exist_ok=True); torch.save(data, cache)
+    t0 = time.time()
+    if kind == 'scratch':
+        train_text_to_video(None, None, ship.vae, out, steps=2500, batch_size=16, lr=5e-4, seed=0, progress=False,
+                            tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
+    else:
+        model = fine_tune_model(ship, 0.5 if kind == 'first' else 0.0, 8 if kind == 'layout' else 0)
+        cfg = domain_config(800, 16, 3e-4, 2, False, log_every=50, ema_decay=0.99)
+        train_in_folder(model, data, cfg, out, False)
+    res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(TextToVideoPipeline.from_run(out))}
+    print(json.dumps(res))
+
+
+if __name__ == '__main__':
+    main()

@@ -103,7 +103,7 @@ def main():
     if a.speed_only:
         pipe = AudioPipeline.from_pretrained(a.checkpoint or 'audio_fsdd'); pipe.set_progress_bar_config(disable=True)
         res = {'date': utc_now(), 'command': command_line(), 'environment': environment(('torch', 'diffusers')),
-               'clips': 10 * a.per_class, 'batch': a.batch, 'steps': a.steps, 'guidance_scale': a.summary_guidance,
+               'clips': pipe.config.num_classes * a.per_class, 'batch': a.batch, 'steps': a.steps, 'guidance_scale': a.summary_guidance,
                'speed': speed(a, pipe)}
         write_json_atomic(Path(a.out), res); print('wrote', a.out); return
     root = shared_dir() / 'data' / 'audio' / 'fsdd'

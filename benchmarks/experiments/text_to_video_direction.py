@@ -1,7 +1,7 @@
 """Issue 27's direction failure, three tries (negative results; the numbers are in benchmarks/README.md).
 
 Each trains from the first 2,000 train-split moving-shapes clips (seed 0; latents through the shipped model's VAE, cached
-in --cache) on one core and scores 32 seen-combination prompts (seed 1001) with the rule judge, generated with nothing
+in runs/t2v_direction_latents.pt) on one core and scores 32 seen-combination prompts (seed 1001) with the rule judge, generated with nothing
 given and with the real first frame given, beside the text vectors' largest cosines (`text_vector_cosines`):
 - `first`:  fine-tune the shipped `text_to_video_shapes` 800 steps with half the clips given only their first frame
             (the direction then decides where the object goes), lr 3e-4, EMA 0.99.
@@ -62,6 +62,7 @@ def fine_tune_model(ship, first_share: float, layout: int):
 
 def main():
     kind = sys.argv[1] if len(sys.argv) > 1 else 'first'
+    if kind not in ('first', 'layout', 'scratch'): sys.exit(f"unknown run {kind!r}: first, layout or scratch")
     out, cache = Path(f'runs/t2v_direction_{kind}'), Path('runs/t2v_direction_latents.pt')
     torch.set_num_threads(1)
     ship = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
@@ -76,7 +77,7 @@ def main():
                             tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
     else:
         model = fine_tune_model(ship, 0.5 if kind == 'first' else 0.0, 8 if kind == 'layout' else 0)
-        cfg = domain_config(800, 16, 3e-4, 2, False, log_every=50, ema_decay=0.99)
+        cfg = domain_config(800, 16, 3e-4, seed=2, progress=False, log_every=50, ema_decay=0.99)
         train_in_folder(model, data, cfg, out, False)
     res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(TextToVideoPipeline.from_run(out))}
     print(json.dumps(res))

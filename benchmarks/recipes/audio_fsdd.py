@@ -31,14 +31,15 @@ def load_run(out) -> 'AudioPipeline':
     return AudioPipeline.from_pretrained(final) if (final / 'model_index.json').exists() else AudioPipeline.from_run(out)
 
 def respaced(folder) -> 'AudioPipeline':
-    "The shipped pipeline; with --respace its scheduler is saved again with trailing spacing (swapped in atomically)."
+    "The shipped pipeline; with --respace its scheduler is saved again with trailing spacing (swapped in by renames)."
     import shutil
     from multidiff.audio.pipeline import AudioPipeline
     pipe = AudioPipeline.from_pretrained(folder)
     if not args.respace: return pipe
     pipe.scheduler = pipe.scheduler.with_sampler('ddpm', timestep_spacing='trailing')
     folder = Path(folder); tmp, old = folder / 'scheduler.tmp', folder / 'scheduler.old'
-    shutil.rmtree(tmp, ignore_errors=True); pipe.scheduler.save_pretrained(tmp)
+    for f in (tmp, old): shutil.rmtree(f, ignore_errors=True)  # left by an interrupted swap
+    pipe.scheduler.save_pretrained(tmp)
     (folder / 'scheduler').rename(old); tmp.rename(folder / 'scheduler'); shutil.rmtree(old)
     return pipe
 
@@ -64,7 +65,7 @@ def card(pipe, bench):
             "then `pipe(labels=[0, 1, 2]).audios` (waveforms at 8 kHz).",
             settings_line(SETTINGS, args.steps, f"batch {SETTINGS['batch_size']}"),
             "- **Sampling:** 25 DPM-Solver++ steps from pure noise (timestep_spacing 'trailing', saved in the scheduler "
-            "since issue 28; the first shipping sampled with 'leading' spacing, starting at t=960, which made clips louder "
+            "since issue 28; the first shipping sampled with 'leading' spacing, starting at t=950, which made clips louder "
             "and longer than speech), classifier-free guidance 2 at t < 0.7 T only (`GUIDANCE_INTERVAL`)."]
     measured = [f"## Measured (`{bench.get('command')}`)", "", "```json", json.dumps(bench.get('summary'), indent=2), "```", "",
                 f"| guidance | classifier accuracy on {bench.get('samples')} samples | Fréchet distance vs real test | real-time factor |", "|---|---|---|---|"]

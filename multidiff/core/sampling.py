@@ -116,7 +116,8 @@ def _run(denoiser, sched, x, timesteps, gen, cond, null_cond, guidance_scale, kn
 # %% ../../nbs/core/08_sampling.ipynb #9a1d0c02
 def guidance_at(guidance_scale:float, # the scale s inside the interval
                 interval:Optional[tuple], # (lo, hi) fractions of T, or None: every step
-                num_train_timesteps:int) -> Callable: # -> t -> the scale at timestep t
+                # T; None will do without an interval (some schedulers cannot say); -> t -> the scale at t
+                num_train_timesteps:Optional[int]) -> Callable:
     "The guidance scale of each timestep: `guidance_scale` for lo <= t/T < hi, 1 (no guidance) elsewhere."
     if interval is None: return lambda t: guidance_scale
     ok = (isinstance(interval, (tuple, list)) and len(interval) == 2
@@ -124,6 +125,8 @@ def guidance_at(guidance_scale:float, # the scale s inside the interval
     if not (ok and 0 <= interval[0] < interval[1] <= 1):
         raise ValueError(f"guidance_interval must be (lo, hi) with 0 <= lo < hi <= 1 (fractions of "
                          f"the training timesteps), got {interval!r}")
+    # 0 (the unconditional model) and 1 (the conditional one) are not guidance: every step keeps them
+    if guidance_scale in (0.0, 1.0): return lambda t: guidance_scale
     lo, hi = (v * num_train_timesteps for v in interval)
     return lambda t: guidance_scale if lo <= float(t) < hi else 1.0
 
@@ -249,10 +252,10 @@ def sample(denoiser:Callable, # (state_t, t, cond) -> prediction, e.g. a `Diffus
            **step_kwargs) -> State: # extra `step` arguments (eta, ...)
     "Generate a batch of states by running the reverse diffusion chain."
     sched = as_state_scheduler(scheduler)
-    device = device or _parameters_device(denoiser)
+    if device is None: device = _parameters_device(denoiser)
     _validate(sched, shape, init, strength, guidance_scale, null_cond, resample, num_steps, batch_size)
     _check_step_kwargs(sched, step_kwargs)
-    scale_at = guidance_at(guidance_scale, guidance_interval, sched.num_train_timesteps)
+    scale_at = guidance_at(guidance_scale, guidance_interval, guidance_interval and sched.num_train_timesteps)
     if init is not None: shape = _agreed_shape(shape, init)
     if check and init is not None: check_finite(init, "the starting state (check `init`)")
     n = shape_batch_size(shape)

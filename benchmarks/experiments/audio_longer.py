@@ -1,5 +1,5 @@
 """Issue 28, 'undertraining?': the shipped audio_fsdd trained further (same data, recipe settings, lower peak lr), saved as a
-pipeline folder for benchmarks/audio_diagnose.py (`checkpoint=runs/audio_longer/model`) to score beside the shipped one.
+pipeline folder for benchmarks/audio_diagnose.py (`checkpoint=runs/audio_longer/final`) to score beside the shipped one.
 
 Run:  .venv/bin/python benchmarks/experiments/audio_longer.py --steps 1500 --out runs/audio_longer   (resumes)
 """
@@ -26,8 +26,9 @@ def main():
     cfg = domain_config(a.steps, 32, a.lr, 1, False, log_every=100)
     t0 = time.time()
     resume = (out / 'checkpoints').exists() and any((out / 'checkpoints').iterdir())
-    ema, _ = train_in_folder(model, (d['mels'], d['labels']), cfg, out, resume)
-    print(f"trained {a.steps} steps in {time.time() - t0:.0f} s; the pipeline is {out / 'model'}")
+    train_in_folder(model, (d['mels'], d['labels']), cfg, out, resume)
+    AudioPipeline.from_run(out).save_pretrained(out / 'final')  # the EMA weights (model/ holds the starting ones)
+    print(f"trained {a.steps} steps in {time.time() - t0:.0f} s; the pipeline is {out / 'final'}")
 
 
 if __name__ == '__main__':

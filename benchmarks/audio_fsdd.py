@@ -11,8 +11,9 @@ overall and per digit; Fréchet distance to real test in its embedding, real tra
 per-digit diversity against real test's) and gives its sample accuracy at every scale. Writes a JSON of
 results.
 
-Sampling as the pipeline does by default: DPM-Solver++ from pure noise (timestep_spacing 'trailing'), guidance only at
-t < 0.7 T (GUIDANCE_INTERVAL); --timestep-spacing leading --guidance-interval none reproduce the earlier protocol.
+Sampling as the pipeline does by default: DPM-Solver++ from pure noise (timestep_spacing 'trailing'), guidance 3 only at
+t < 0.5 T (GUIDANCE_SCALE, GUIDANCE_INTERVAL); --timestep-spacing leading --guidance-interval none --summary-guidance 2
+--guidance-scales 2 reproduce the protocol before issue 28.
 
 --speed-only measures only the real-time factor (generation + inversion per second of audio, median over batches),
 the pipeline's defaults and the earlier protocol side by side, on quiet cores:
@@ -33,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import environment, command_line, utc_now, write_json_atomic
 from audio_judges import default_judges, judge_report, load_waves
 from multidiff.audio.model import load_clips
-from multidiff.audio.pipeline import AudioPipeline, GUIDANCE_INTERVAL
+from multidiff.audio.pipeline import AudioPipeline, GUIDANCE_INTERVAL, GUIDANCE_SCALE
 from multidiff.audio.metrics import train_classifier, predict, frechet_distance, audio_scores
 from multidiff.core.checkpoint import shared_dir
 
@@ -67,8 +68,8 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--checkpoint', default=None, help='pipeline folder (default: the shipped multidiff/pretrained/audio_fsdd)')
     p.add_argument('--per-class', type=int, default=50); p.add_argument('--steps', type=int, default=25)
-    p.add_argument('--sampler', default='dpm++'); p.add_argument('--guidance-scales', default='2.0,2.5', help='comma-separated; the summary reports --summary-guidance')
-    p.add_argument('--summary-guidance', type=float, default=2.0, help="the scale the summary reports (the pipeline's default)")
+    p.add_argument('--sampler', default='dpm++'); p.add_argument('--guidance-scales', default=f'2.0,{GUIDANCE_SCALE}', help='comma-separated; the summary reports --summary-guidance')
+    p.add_argument('--summary-guidance', type=float, default=GUIDANCE_SCALE, help="the scale the summary reports (the pipeline's default)")
     p.add_argument('--guidance-interval', default='default', help="'default' (the pipeline's, GUIDANCE_INTERVAL), 'none' (every step) or lo-hi")
     p.add_argument('--timestep-spacing', default='trailing', help="the sampler's timestep spacing (the pipeline's default: trailing)")
     p.add_argument('--batch', type=int, default=50); p.add_argument('--classifier-epochs', type=int, default=30)
@@ -82,14 +83,14 @@ def parse_args():
 def speed(a, pipe) -> dict:
     "Real-time factor only, side by side in one run: the pipeline's defaults vs the earlier protocol (median of batches)."
     codec, labels = pipe.codec, torch.arange(pipe.config.num_classes).repeat_interleave(a.per_class)
-    protocols = {'pipeline_default': {}, 'before_issue_28': {'timestep_spacing': 'leading', 'guidance_interval': None}}
+    protocols = {'pipeline_default': {}, 'before_issue_28': {'timestep_spacing': 'leading', 'guidance_interval': None, 'guidance_scale': 2.0}}
     out = {}
     for name, kw in protocols.items():
         rtf = []
         for i in range(0, len(labels), a.batch):
             t0 = time.perf_counter()
             m = pipe(labels[i:i + a.batch].tolist(), num_inference_steps=a.steps, seed=a.seed + i, sampler=a.sampler,
-                     guidance_scale=a.summary_guidance, output_type='mel', **kw).mels
+                     **{'guidance_scale': a.summary_guidance, **kw}, output_type='mel').mels
             codec.decode(m)
             rtf.append((time.perf_counter() - t0) / (len(m) * codec.seconds))
         out[name] = {'real_time_factor_median': statistics.median(rtf), 'batches': len(rtf), **kw}

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['COUNT', 'SEED', 'DISTILL', 'TRAIN', 'SAMPLE', 'EDIT', 'COMMANDS', 'CLIError', 'number', 'widths', 'output_file',
-           'output_folder', 'input_path', 'atomic_write', 'train_options', 'outpaint_spec', 'build_parser', 'main']
+           'output_folder', 'input_path', 'atomic_write', 'train_options', 'outpaint_spec', 'interval_spec',
+           'build_parser', 'main']
 
 # %% ../nbs/cli.ipynb #cb22cf49
 import argparse, contextlib, json, os, re, sys, tempfile, warnings
@@ -507,7 +508,7 @@ def _sample_audio_args(p):
                    help='the class, by name (a digit for the shipped model); omit for unconditional samples')
     p.add_argument('--sampler', default='auto', help=_SAMPLER_HELP)
     p.add_argument('--guidance-scale', type=number(float, 0), default=None,
-                   help='with --label: ' + _GUIDANCE_HELP.format(_STUDENT_OR.format(2)))
+                   help='with --label: ' + _GUIDANCE_HELP.format(_STUDENT_OR.format('3 at t < 0.5 T')))
 
 def _sample_audio(a):
     stem = 'uncond' if a.label is None else re.sub(r'[^\w.-]+', '-', str(a.label))  # a file-name-safe label
@@ -540,6 +541,17 @@ def _train_video_args(p):
                    help="per-frame encoder + translator across the window (SimVP's shape, fixed window), "
                         "the window's frames as channels of a 2D UNet (fixed window) "
                         "or a factorised space-time UNet (any window)")
+    t2v = 'text to video (a --data folder with captions in metadata.jsonl): '
+    p.add_argument('--vae', default=None,
+                   help=t2v + "the frames' AutoencoderKL folder (default: the shipped text_to_video_shapes' VAE, "
+                              "made for the shapes world; `multidiff train vae` makes one for your frames)")
+    p.add_argument('--init', default=None,
+                   help=t2v + 'fine-tune this text-to-video pipeline (a folder or a shipped name, e.g. '
+                              'text_to_video_shapes) instead of a new one; its VAE and words are kept')
+    p.add_argument('--cond-dropout', type=number(float, 0, 1), default=0.1,
+                   help=t2v + 'share of training captions dropped to the empty one (for guidance)')
+    p.add_argument('--ignore-captions', action='store_true',
+                   help="a captioned folder: train the clip model without text (prediction, interpolation)")
 
 def _video_digits(a):
     ("The digit images clips are made of: MNIST idx files in --data, resized to --digit-size, "
@@ -553,39 +565,98 @@ def _video_digits(a):
                      for i in mnist_digits(a.data)[0]])
 
 # %% ../nbs/cli.ipynb #d0fc5319
-def _clip_data(a):
+def _clip_data(a, captions:bool=False) -> dict: # captions: metadata.jsonl's, clips without one skipped
     "A folder of clips fitted to --frames, --size and --stride; what was skipped is said in one line."
-    import torch
     from multidiff.video.data import load_clip_folder, skipped_summary
     d = load_clip_folder(a.data, frames=a.frames, size=a.size, stride=a.stride, channels=1 if a.gray else 3,
-                         captions=False)
-    kind = 'gray' if a.gray else 'RGB'
+                         captions=captions)
+    kind = ('gray' if a.gray else 'RGB') + (', captions from metadata.jsonl' if captions else '')
     print(f"{len(d['clips'])} clips from {a.data} ({a.frames} frames of {a.size}x{a.size} {kind})"
           + (f"; {skipped_summary(d['skipped'])}: " + ', '.join(n for n, _ in d['skipped'][:5])
              if d['skipped'] else ''), file=sys.stderr)
-    return torch.from_numpy(d['clips'])
+    return d
+
+def _captioned(a) -> bool:
+    "Whether --data is a captioned clip folder (text to video); the text-to-video options checked."
+    text = bool(a.data) and (Path(a.data) / 'metadata.jsonl').is_file() and not a.ignore_captions
+    used = [f for f, v in (('--vae', a.vae), ('--init', a.init)) if v]
+    if used and not text:
+        raise CLIError(f"{' and '.join(used)}: for text to video, from a --data folder with captions in "
+                       "metadata.jsonl", f"add a metadata.jsonl to the folder or drop {' and '.join(used)}")
+    if text and a.gray: raise CLIError("--gray: text to video makes RGB clips (the VAE codec is RGB)",
+                                       "drop --gray, or add --ignore-captions")
+    if text and a.arch != 'translator':
+        raise CLIError(f"--arch {a.arch}: text to video uses the translator", "drop --arch")
+    if a.vae and a.init: raise CLIError("--vae and --init: a fine-tuned model keeps its own VAE", "drop --vae")
+    return text
 
 def _train_video(a):
     cfg = train_options(a)
     if a.data: input_path(a.data, '--data', 'folder', 'give a folder of clips (GIF, MP4, .npy or folders of '
                           'frames) or one holding MNIST idx files (t10k-images-idx3-ubyte.gz, ...)')
     channels = a.channels and widths(a.channels)
+    import torch
     from multidiff.video.data import MovingDigits
     from multidiff.video.model import train_video
-    steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
     mnist = not a.data or any(Path(a.data).glob('*-images-idx3-ubyte*'))
-    if mnist and (a.gray or a.stride != 1):
-        raise CLIError("--gray and --stride are for a --data folder of clips", "drop them for Moving MNIST")
+    if not mnist and _captioned(a): return _train_text_video(a, cfg)
+    steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
+    if mnist and (a.gray or a.stride != 1 or a.vae or a.init or a.ignore_captions):
+        raise CLIError("--gray, --stride, --vae, --init and --ignore-captions are for a --data folder of clips",
+                       "drop them for Moving MNIST")
     if mnist and a.digit_size > a.size:
         raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
                        "give a smaller digit or a larger canvas")
-    if not mnist: data = _clip_data(a)
+    if not mnist: data = torch.from_numpy(_clip_data(a)['clips'])
     else: data = MovingDigits(_video_digits(a), canvas=a.size, frames=a.frames, step=a.step,
                               stochastic=a.stochastic, length=max(steps * bs, 1), seed=a.seed)
     model, trainer = train_video(data, a.out, steps=steps, batch_size=bs, lr=cfg.pop('lr', 5e-4), seed=a.seed,
                                  resume=a.resume, progress=not a.no_progress, config=cfg, channels=channels,
                                  arch=a.arch)
     return _trained(a, trainer, f"EMA pipeline in {a.out}/final")
+
+def _t2v_start(a):
+    "--init's pipeline, checked against --frames and --size (its window), else None."
+    if not a.init: return None
+    from multidiff.video.text_to_video import TextToVideoPipeline
+    from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
+    if pipeline_class_name(resolve_pretrained(a.init)) != 'TextToVideoPipeline':
+        raise CLIError(f"--init {a.init} is not a text-to-video pipeline", "give one such as text_to_video_shapes")
+    start = TextToVideoPipeline.from_pretrained(a.init)
+    c = start.config
+    if (a.frames, a.size) != (c.frames, c.size):
+        raise CLIError(f"--init {a.init} makes {c.frames} frames of {c.size}x{c.size}, not {a.frames} of "
+                       f"{a.size}x{a.size}", f"give --frames {c.frames} --size {c.size}")
+    return start
+
+def _train_text_video(a, cfg):
+    "Text to video on a captioned clip folder: a new model on --vae's latents, or --init fine-tuned."
+    from multidiff.core.pipeline import resolve_pretrained
+    from multidiff.core.text import unknown_words
+    from multidiff.video.text_to_video import train_text_to_video
+    start = _t2v_start(a)
+    vae = _vae_folder(a.vae) if a.vae else resolve_pretrained('text_to_video_shapes') / 'vae'
+    factor = 2 ** (len(json.loads((vae / 'config.json').read_text())['block_out_channels']) - 1)
+    if start is None and a.size % (2 * factor):
+        raise CLIError(f"--size {a.size} must be a multiple of {2 * factor} for this VAE (it shrinks frames "
+                       f"{factor}x, the translator 2x)", f"give --size {a.size // (2 * factor) * 2 * factor or 2 * factor}")
+    arch = {}
+    if a.channels and start is None:
+        arch['widths'] = widths(a.channels)
+        if len(arch['widths']) != 2: raise CLIError(f"--channels {a.channels}: the translator has two widths",
+                                                    "e.g. 32,64")
+    elif a.channels: raise CLIError("--channels with --init: a fine-tuned model keeps its shape", "drop --channels")
+    d = _clip_data(a, captions=True)
+    if start is not None and (new := unknown_words(start.tokenizer, d['captions'])):
+        print(f"multidiff train video: words --init {a.init} never saw (its tokenizer ignores them): "
+              f"{', '.join(new[:10])}", file=sys.stderr)
+    kw = dict(steps=cfg.pop('steps', 4000), batch_size=cfg.pop('batch_size', 16), lr=cfg.pop('lr', 5e-4),
+              seed=a.seed, resume=a.resume, progress=not a.no_progress, config=cfg)
+    if start is None: kw.update(arch, cond_dropout=a.cond_dropout)
+    model, trainer = train_text_to_video(d['clips'], d['captions'], None if start else vae, a.out, start=start,
+                                         **kw)
+    return _trained(a, trainer, f"text-to-video pipeline in {a.out}/final "
+                                f"(multidiff sample video --checkpoint {a.out}/final --prompt \"...\")")
 
 # %% ../nbs/cli.ipynb #d0fc5317
 def _sample_video_args(p):
@@ -919,11 +990,23 @@ def _distill_args(p, data_help:str):
     p.add_argument('--guidance-scale', type=number(float, 0), default=None,
                    help="the teacher's guidance, folded into the student (default: the modality's "
                         "sampling default, 1 for a teacher that is itself a distilled student)")
+    p.add_argument('--guidance-interval', type=interval_spec, default=None,
+                   help="guide the teacher only for timesteps in [LO, HI) x T, given as LO,HI, or 'none' for every "
+                        "step (default: as the modality's pipeline samples: audio 0,0.5, the others none)")
     p.add_argument('--data', default=None, help=data_help)
     p.add_argument('--train-steps', type=COUNT, default=None, help='optimizer steps (per progressive round)')
     _run_options(p, 'seed for data order and noise')
 
 # %% ../nbs/cli.ipynb #d1571012
+def interval_spec(text:str) -> tuple:
+    "An argparse `type`: 'LO,HI' as (lo, hi) with 0 <= lo < hi <= 1, or 'none' as ()."
+    if text.strip().lower() == 'none': return ()
+    try: lo, hi = (float(v) for v in text.split(','))
+    except ValueError: lo = hi = None
+    if lo is None or not 0 <= lo < hi <= 1:
+        raise argparse.ArgumentTypeError(f"got {text!r} (give LO,HI with 0 <= LO < HI <= 1, e.g. 0,0.7, or none)")
+    return (lo, hi)
+
 def _distill_method(a):
     "Set the method and steps for the modality (sdtt for molecules, else consistency); check the options."
     masked = a.modality == 'molecules'
@@ -932,6 +1015,8 @@ def _distill_method(a):
         why = "its masked diffusion has no ODE to distil" if masked else "sdtt is for masked diffusion"
         raise CLIError(f"--method {a.method} does not fit {a.modality}: {why}",
                        "use --method sdtt" if masked else "use --method consistency or progressive")
+    if a.guidance_interval and a.method == 'sdtt':
+        raise CLIError("--guidance-interval is for Gaussian models", "drop it")
     if a.teacher_calls and a.method != 'sdtt':
         raise CLIError("--teacher-calls is for --method sdtt", "drop it")
     if a.method == 'sdtt' and (a.teacher_steps or a.grid):
@@ -951,11 +1036,14 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
     from multidiff.core.distill import distill
     # the teacher's own guidance: the modality's, or 1 for a teacher that is itself a guided student
     w = pipe.sampling_options(defaults, guidance_scale=a.guidance_scale)['guidance_scale']
+    given = a.guidance_interval
+    interval = (given or None) if given is not None else defaults.get('guidance_interval')
     student = distill(pipe.to_model(), data, a.method, a.steps, a.out,
                       steps=cfg.pop('steps', defaults['train_steps']),
                       batch_size=cfg.pop('batch_size', defaults['batch_size']),
                       lr=cfg.pop('lr', defaults['lr']),
-                      guidance_scale=w, teacher_steps=a.teacher_steps, seed=a.seed, resume=a.resume,
+                      guidance_scale=w, guidance_interval=interval if w != 1 else None,
+                      teacher_steps=a.teacher_steps, seed=a.seed, resume=a.resume,
                       progress=not a.no_progress, config=cfg,
                       **({'original_steps': a.grid} if a.grid else {}),
                       **({'teacher_calls': a.teacher_calls or 4} if a.method == 'sdtt' else {}),
@@ -964,7 +1052,9 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
         print(f"multidiff distill {a.modality}: interrupted (checkpoint saved under {a.out}; "
               "continue with the same command and --resume)", file=sys.stderr)
         return 130
-    print(f"multidiff distill {a.modality}: a {a.steps}-step {a.method} student (guidance {w:g} folded in) "
+    where = f" at t < {interval[1]:g} T" if interval and w != 1 and interval[0] == 0 else (
+        f" at {interval[0]:g}-{interval[1]:g} T" if interval and w != 1 else '')
+    print(f"multidiff distill {a.modality}: a {a.steps}-step {a.method} student (guidance {w:g}{where} folded in) "
           f"in {a.out}/student; sample it with multidiff sample {a.modality} --checkpoint {a.out}/student")
     return 0
 
@@ -986,7 +1076,9 @@ def _distill_audio(a):
         pipe = _pipeline('multidiff.audio.pipeline', 'AudioPipeline', a.teacher, a.no_progress)
         d = load_clips(a.data or speech_sample_path(), pipe.codec, 'train', label_names=pipe.label_names)
         return pipe, (d['mels'], d['labels'])
-    return _distill(a, load, {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4, 'guidance_scale': 2.0})
+    from multidiff.audio.pipeline import GUIDANCE_INTERVAL, GUIDANCE_SCALE  # as its pipeline samples it
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4, 'guidance_scale': GUIDANCE_SCALE,
+                              'guidance_interval': GUIDANCE_INTERVAL})
 
 def _distill_image_args(p):
     _distill_args(p, _DATA.format('image', 'the captioned-shapes world'))

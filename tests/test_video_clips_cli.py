@@ -47,3 +47,56 @@ def test_a_folder_without_usable_clips_is_one_line(tmp_path):
     (tmp_path / 'bad').mkdir(); (tmp_path / 'bad' / 'x.gif').write_bytes(b'GIF89a')
     r = run('train', 'video', '--data', tmp_path / 'bad', '--out', tmp_path / 'run', '--steps', 2, cwd=tmp_path)
     one_line_error(r, 'no usable clip (1 skipped: 1 not a readable clip)')
+
+
+@pytest.fixture(scope='module')
+def captioned(tmp_path_factory):
+    "Four moving-shapes GIFs, three captioned in metadata.jsonl (diffusers' imagefolder keys), one not."
+    import json
+    from multidiff.video.shapes import make_moving_shapes
+    from multidiff.video.data import write_gif
+    d = tmp_path_factory.mktemp('captioned')
+    c, caps, _ = make_moving_shapes(4, seed=1)
+    for i, x in enumerate(c): write_gif(x, d / f'clip{i}.gif')
+    (d / 'metadata.jsonl').write_text(''.join(json.dumps({'file_name': f'clip{i}.gif', 'text': caps[i]}) + '\n'
+                                              for i in range(3)))
+    return d, caps
+
+
+def test_a_captioned_folder_trains_text_to_video_then_samples_a_prompt(captioned, tmp_path):
+    d, caps = captioned
+    r = run('train', 'video', '--data', d, '--out', tmp_path / 'run', '--steps', 2, '--batch-size', 2,
+            '--frames', 8, '--size', 32, '--channels', '8,16', '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    said = [l for l in r.stderr.splitlines() if 'clips from' in l]
+    assert said == [f"3 clips from {d} (8 frames of 32x32 RGB, captions from metadata.jsonl); "
+                    f"1 skipped: 1 no caption in metadata.jsonl: clip3.gif"], said
+    from multidiff.video.text_to_video import TextToVideoPipeline
+    pipe = TextToVideoPipeline.from_pretrained(tmp_path / 'run' / 'final')
+    assert (pipe.config.frames, pipe.config.size, list(pipe.translator.config.widths)) == (8, 32, [8, 16])
+    assert set(caps[0].split()) <= set(pipe.tokenizer.get_vocab())  # its words came from the captions
+    s = run('sample', 'video', '--checkpoint', tmp_path / 'run' / 'final', '--prompt', caps[0], '--n', 2,
+            '--steps', 2, '--out', tmp_path / 's', '--no-progress', cwd=tmp_path)
+    assert s.returncode == 0, s.stderr
+    a, b = (np.load(tmp_path / 's' / f'clip_00{i}.npy') for i in (0, 1))
+    assert a.shape == (8, 32, 32, 3) and a.dtype == np.uint8 and not np.array_equal(a, b)  # seed + i per clip
+
+
+@pytest.mark.parametrize('extra,parts', [
+    (('--gray',), ('--gray: text to video makes RGB clips', 'add --ignore-captions')),
+    (('--size', 36), ('--size 36 must be a multiple of 8 for this VAE', 'give --size 32')),
+    (('--arch', 'spacetime'), ('--arch spacetime: text to video uses the translator',)),
+    (('--init', 'text_to_video_shapes'), ('--init text_to_video_shapes makes 16 frames of 64x64, not 8 of 32x32',
+                                          'give --frames 16 --size 64')),
+    (('--init', 'video_mmnist'), ('--init video_mmnist is not a text-to-video pipeline',)),
+])
+def test_text_to_video_options_are_checked_in_one_line(captioned, tmp_path, extra, parts):
+    r = run('train', 'video', '--data', captioned[0], '--out', tmp_path / 'run', '--steps', 1, '--frames', 8,
+            '--size', 32, *extra, cwd=tmp_path)
+    one_line_error(r, *parts)
+
+
+def test_vae_without_captions_is_one_line(clips, tmp_path):
+    r = run('train', 'video', '--data', clips, '--out', tmp_path / 'run', '--steps', 1,
+            '--vae', tmp_path, cwd=tmp_path)
+    one_line_error(r, '--vae: for text to video, from a --data folder with captions in metadata.jsonl')

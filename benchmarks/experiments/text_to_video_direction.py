@@ -1,4 +1,4 @@
-"""Issue 27's direction failure, three tries (negative results; the numbers are in benchmarks/README.md).
+"""Issue 27's direction failure, three tries and a diagnosis (negative results; the numbers are in benchmarks/README.md).
 
 Each trains from the first 2,000 train-split moving-shapes clips (seed 0; latents through the shipped model's VAE, cached
 in runs/t2v_direction_latents.pt) on one core and scores 32 seen-combination prompts (seed 1001) with the rule judge, generated with nothing
@@ -7,6 +7,8 @@ given and with the real first frame given, beside the text vectors' largest cosi
             (the direction then decides where the object goes), lr 3e-4, EMA 0.99.
 - `layout`: fine-tune it 800 steps with a prompt-drawn 8x8 map per frame as an extra input channel (`cond_layout`).
 - `scratch`: train from scratch 2,500 steps with the map (widths 32/64, latent 16, 8 blocks, mean pooling).
+- `oracle`: as `first`, but every prompt's text vector gets a fixed random vector per direction word added (norm about
+            4 against the text vectors' 5.7): can the network follow a direction that the text vector states plainly?
 `layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
 these runs: it did not help).
 
@@ -36,6 +38,18 @@ class FirstFrameToo(TextToVideoDiffusion):
         return x0, {**cond, 'mask': m}, m
 
 
+def add_direction_oracle(tokenizer):
+    "Patch the text path: the pooled vector plus a fixed random vector for the prompt's direction word (none for '')."
+    from multidiff.video.text_to_video import PooledTextDenoiser
+    words = torch.tensor(tokenizer.convert_tokens_to_ids(['left', 'right', 'up', 'down']))
+    vectors = torch.randn(4, 64, generator=torch.Generator().manual_seed(0)) * 0.5
+    encode = PooledTextDenoiser.encode
+    def with_oracle(self, input_ids):
+        has = (input_ids[..., None] == words.to(input_ids.device)).any(1).float()  # [B, 4]
+        return encode(self, input_ids) + has @ vectors.to(has.device)
+    PooledTextDenoiser.encode = with_oracle
+
+
 def evaluate(pipe) -> dict:
     clips, caps, labels = make_moving_shapes(32, 'train', 1001)
     res = {'cos': text_vector_cosines(pipe)}
@@ -62,7 +76,8 @@ def fine_tune_model(ship, first_share: float, layout: int):
 
 def main():
     kind = sys.argv[1] if len(sys.argv) > 1 else 'first'
-    if kind not in ('first', 'layout', 'scratch'): sys.exit(f"unknown run {kind!r}: first, layout or scratch")
+    if kind not in ('first', 'layout', 'scratch', 'oracle'):
+        sys.exit(f"unknown run {kind!r}: first, layout, scratch or oracle")
     out, cache = Path(f'runs/t2v_direction_{kind}'), Path('runs/t2v_direction_latents.pt')
     torch.set_num_threads(1)
     ship = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
@@ -71,12 +86,13 @@ def main():
         clips, caps, _ = make_moving_shapes(2000, 'train', 0)
         data = text_to_video_data(ship.vae, ship.tokenizer, clips, caps)
         cache.parent.mkdir(exist_ok=True); torch.save(data, cache)
+    if kind == 'oracle': add_direction_oracle(ship.tokenizer)
     t0 = time.time()
     if kind == 'scratch':
         train_text_to_video(None, None, ship.vae, out, steps=2500, batch_size=16, lr=5e-4, seed=0, progress=False,
                             tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
     else:
-        model = fine_tune_model(ship, 0.5 if kind == 'first' else 0.0, 8 if kind == 'layout' else 0)
+        model = fine_tune_model(ship, 0.5 if kind in ('first', 'oracle') else 0.0, 8 if kind == 'layout' else 0)
         cfg = domain_config(800, 16, 3e-4, seed=2, progress=False, log_every=50, ema_decay=0.99)
         train_in_folder(model, data, cfg, out, False)
     res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(TextToVideoPipeline.from_run(out))}

@@ -16,9 +16,9 @@ from torch import nn, Tensor
 from .forward import predict_x0, training_target, expand_like
 from .gaussian import GaussianScheduler
 from .loss import drop_condition
-from .sampling import as_state_scheduler
+from .sampling import as_state_scheduler, guidance_at
 from .scheduler import StateScheduler
-from .state import State, batch_size, rand
+from .state import State, batch_size, rand, state_map
 
 # %% ../../nbs/core/17_distill.ipynb #03abd143
 def gaussian_only(scheduler) -> StateScheduler:
@@ -85,7 +85,9 @@ class Distiller(nn.Module):
     def __init__(self, teacher:nn.Module, # a trained `DiffusionModel` (any modality's)
                  scheduler:StateScheduler, # the student's (`student_scheduler`)
                  guidance_scale:float=1.0, # the teacher's classifier-free guidance, folded into the student
-                 student:Optional[nn.Module]=None): # default: a copy of `teacher`
+                 student:Optional[nn.Module]=None, # default: a copy of `teacher`
+                 # guide only for lo <= t/T < hi, as the teacher's pipeline samples (`guidance_at`); None: every t
+                 guidance_interval:Optional[tuple]=None):
         super().__init__()
         self.check_teacher(teacher.scheduler)
         if not guidance_scale >= 0: raise ValueError(f"guidance_scale must be >= 0, got {guidance_scale}")
@@ -97,6 +99,9 @@ class Distiller(nn.Module):
         # not a submodule (see above); it runs under no_grad, its own requires_grad flags left as they are
         self.__dict__['teacher'] = teacher.eval()
         self.guidance_scale = float(guidance_scale)
+        self.guidance_interval = None if guidance_interval is None else tuple(guidance_interval)
+        self.scale_at = guidance_at(self.guidance_scale, guidance_interval,  # checks the interval
+                                    None if guidance_interval is None else teacher.scheduler.num_train_timesteps)
 
     check_teacher = staticmethod(gaussian_only)  # what the method needs of the teacher's scheduler
 
@@ -111,10 +116,14 @@ class Distiller(nn.Module):
 # %% ../../nbs/core/17_distill.ipynb #33bab185
 def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
                x0:Optional[State]=None, given:Optional[State]=None, generator=None) -> State:
-    "The teacher's x̂_0 at (x_t, t), guided at `guidance_scale` its way (`DiffusionModel.guided_prediction`)."
+    "The teacher's x̂_0 at (x_t, t), guided its way (`DiffusionModel.guided_prediction`) where `scale_at(t)` says."
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
-    pred = teacher.guided_prediction(x_t, t, cond, self.guidance_scale, x0, given, generator)
+    w = torch.tensor([self.scale_at(s) for s in t.reshape(-1).tolist()])
+    # one guided batch, or (a batch straddling the interval) the guided and the plain one, chosen per example
+    preds = [teacher.guided_prediction(x_t, t, cond, float(s), x0, given, generator) for s in w.unique()]
+    pred = preds[0] if len(preds) == 1 else state_map(
+        lambda a, b: torch.where(expand_like((w == w.min()).to(a), a).bool(), a, b), *preds)
     return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
 
 def clipped(scheduler:StateScheduler, x0:State) -> State:
@@ -144,7 +153,7 @@ class ConsistencyDistiller(Distiller):
     def __init__(self, teacher:nn.Module, num_steps:int=4, guidance_scale:float=1.0,
                  original_steps:int=50, # the distillation grid: every T/original_steps-th timestep
                  target_decay:float=0.95, # μ of the EMA target network θ⁻ (0: the student without gradient)
-                 prediction_type:Optional[str]=None):
+                 prediction_type:Optional[str]=None, guidance_interval:Optional[tuple]=None):
         if not 1 <= num_steps <= original_steps:
             raise ValueError(f"num_steps must be in [1, original_steps={original_steps}], got {num_steps}")
         if not 0 <= target_decay < 1: raise ValueError(f"target_decay must be in [0, 1), got {target_decay}")
@@ -153,7 +162,7 @@ class ConsistencyDistiller(Distiller):
                              f"{teacher.scheduler.num_train_timesteps} timesteps: give a coarser grid")
         sched = student_scheduler(teacher.scheduler, 'lcm', num_steps, guidance_scale != 1, prediction_type,
                                   original_inference_steps=original_steps)
-        super().__init__(teacher, sched, guidance_scale)
+        super().__init__(teacher, sched, guidance_scale, guidance_interval=guidance_interval)
         self.original_steps = original_steps
         self.skip = teacher.scheduler.num_train_timesteps // original_steps
         # a submodule, so checkpoints hold it (exact resume); frozen, so the optimizer never moves it
@@ -203,7 +212,7 @@ class ProgressiveDistiller(Distiller):
     "One round of progressive distillation: `ratio` teacher DDIM steps become one student step."
     def __init__(self, teacher:nn.Module, num_steps:int=4, guidance_scale:float=1.0,
                  ratio:int=2, # teacher steps per student step (2: the paper's halving)
-                 prediction_type:Optional[str]=None):
+                 prediction_type:Optional[str]=None, guidance_interval:Optional[tuple]=None):
         if num_steps < 1 or ratio < 2: raise ValueError(f"num_steps must be >= 1 and ratio >= 2, "
                                                         f"got {num_steps} and {ratio}")
         T = gaussian_only(teacher.scheduler).num_train_timesteps
@@ -212,7 +221,7 @@ class ProgressiveDistiller(Distiller):
                              f"divide its {T} timesteps: pick steps that divide {T}")
         sched = student_scheduler(teacher.scheduler, 'ddim', num_steps, guidance_scale != 1, prediction_type,
                                   timestep_spacing='trailing', set_alpha_to_one=True)
-        super().__init__(teacher, sched, guidance_scale)
+        super().__init__(teacher, sched, guidance_scale, guidance_interval=guidance_interval)
         # 'trailing' grids nest: the teacher's every ratio-th timestep is the student's, and with T divisible
         # DDIM's own next timestep is the grid's (tested below)
         self.grid, self.teacher_grid = (trailing_grid(sched, num_steps),
@@ -294,6 +303,7 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
             out_dir='runs/distill', # a folder per round (checkpoints/, log.csv, final/), student/ at the end
             steps:int=1000, batch_size:int=64, lr:float=1e-4, # training, per round
             guidance_scale:float=1.0, # the teacher's guidance, folded into the student
+            guidance_interval:Optional[tuple]=None, # (lo, hi): the teacher guided only there (`guidance_at`)
             teacher_steps:Optional[int]=None, # progressive: the first round's teacher steps (default 2 x)
             seed:int=0, resume:bool=False, progress:bool=True,
             config:Optional[dict]=None, # more `TrainConfig` fields
@@ -309,7 +319,8 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
         folder = out if len(rounds) == 1 else out / f'round-{n * (ratio or 1)}-to-{n}'
         done = _finished(folder) if resume else None  # without resume the Trainer refuses a used folder
         if done is None:
-            kw = dict(method_kwargs, **({'ratio': ratio} if ratio else {}))
+            kw = dict(method_kwargs, **({'ratio': ratio} if ratio else {}),
+                      **({'guidance_interval': guidance_interval} if guidance_interval and w != 1 else {}))
             distiller = distiller_class(method)(current, n, w, **kw)
             t0, resume_here = time.perf_counter(), resume and (folder / 'checkpoints').is_dir()
             trainer = Trainer(distiller, data, cfg, folder).fit(resume=resume_here)
@@ -325,7 +336,9 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
     current.save_pretrained(out / 'student')
     write_json(out / 'student' / 'distillation.json',
                {'method': method, 'num_steps': num_steps, 'teacher_steps': teacher_steps,
-                'guidance_scale': guidance_scale, 'train_steps_per_round': steps, 'batch_size': batch_size,
+                'guidance_scale': guidance_scale,
+                'guidance_interval': None if guidance_interval is None else list(guidance_interval),
+                'train_steps_per_round': steps, 'batch_size': batch_size,
                 'lr': lr, 'seed': seed, 'rounds': log, 'seconds': round(sum(r['seconds'] for r in log), 1),
                 **{k: v for k, v in method_kwargs.items() if isinstance(v, (int, float, str))}})
     return current

@@ -7,7 +7,9 @@ from the shipped cards and records). Writes a JSON of results.
 Rows: digits (1,000 images, 100 per class, scored by two judges trained here on the train split that share nothing:
 the project's logistic regression and an RBF support-vector machine; plus nearest-neighbour distance to the training
 digits, lower is sharper); audio (500 FSDD clips, 50 per digit, as benchmarks/audio_fsdd.py scores them: its digit
-classifier's accuracy and Fréchet distance, decoded and re-encoded through Griffin-Lim; real-time factor). Run from the
+classifier's accuracy and Fréchet distance, decoded and re-encoded through Griffin-Lim; real-time factor; and, from the
+same waveforms, the two independent judges of benchmarks/audio_judges.py, trained here without augmentation, which the
+comparison with the solvers also counts). Run from the
 repository root (rows merge into an existing --out); image (text to image on captioned shapes, 200 prompts per group,
 scored as benchmarks/text_to_image.py scores them: a CNN judge trained here and a training-free rule judge); video
 (Moving MNIST prediction as benchmarks/video_mmnist.py scores it: 200 held-out sequences, 5 frames given, 10 predicted;
@@ -127,28 +129,60 @@ def audio_row(a) -> dict:
     clf = train_classifier(tr['mels'], tr['labels'], epochs=30, seed=0)
     labels = torch.arange(teacher.config.num_classes).repeat_interleave(a.audio_per_class)
 
+    judges = fitted_judges(codec, tr, te)
+
     def score(pipe, **kw) -> dict:
-        gen_t, inv_t, mels = [], [], []
+        gen_t, inv_t, mels, waves = [], [], [], []
         for i in range(0, len(labels), 50):  # the audio benchmark's batches and seeds
             t0 = time.perf_counter()
             m = pipe(labels[i:i + 50].tolist(), seed=i, output_type='mel', **kw).mels
             t1 = time.perf_counter(); w = codec.decode(m); t2 = time.perf_counter()
-            gen_t.append(t1 - t0); inv_t.append(t2 - t1); mels.append(codec.encode(w))
+            gen_t.append(t1 - t0); inv_t.append(t2 - t1); mels.append(codec.encode(w)); waves.append(w)
         sc = audio_scores(clf, torch.cat(mels), labels, te['mels'])
         return {'accuracy': sc['accuracy'], 'frechet_distance': sc['frechet_distance'],
+                **judge_scores(judges, torch.cat(waves), labels),
                 'real_time_factor': (sum(gen_t) + sum(inv_t)) / (len(labels) * codec.seconds)}
 
+    from multidiff.audio.pipeline import GUIDANCE_SCALE, GUIDANCE_INTERVAL
+    default = {'num_inference_steps': 25, 'sampler': 'dpm++', 'guidance_scale': GUIDANCE_SCALE,
+               'guidance_interval': list(GUIDANCE_INTERVAL)}
     row = {'teacher': a.audio_teacher, 'student': a.audio_student, 'calls': k, 'clips': len(labels),
            'real_test_accuracy': audio_scores(clf, te['mels'], te['labels'], te['mels'])['accuracy'],
-           'teacher_default': {'num_inference_steps': 25, 'sampler': 'dpm++', 'guidance_scale': 2.0, **score(teacher)},
+           'judges_real_test': {n: j['real'] for n, j in judges.items()},
+           'teacher_default': {**default, **score(teacher)},
            'teacher_training_free_at_k': solver_runs(teacher, k, score), 'student': score(student)}
-    row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'], ('accuracy',), ('frechet_distance',))
+    names = [n for n in judges]
+    row['comparison'] = compare(row['student'], row['teacher_training_free_at_k'],
+                                ('accuracy', *(f'accuracy_{n}' for n in names)),
+                                ('frechet_distance', *(f'frechet_{n}' for n in names)))
     row['cost'] = cost(_record(a.audio_student), a.audio_teacher)
     s, t = row['student'], row['teacher_default']
     row['summary'] = summary(row, k, 4, {'accuracy_within_0.02': s['accuracy'] >= t['accuracy'] - 0.02,
                                          'frechet_within_1.25x': s['frechet_distance'] <= 1.25 * t['frechet_distance'],
                                          'real_time_factor': s['real_time_factor'] <= 0.1})
     return row
+
+
+def fitted_judges(codec, tr, te) -> dict:
+    "audio_judges' two independent judges, fitted on the train clips' waveforms: {name: {judge, test embedding, real}}."
+    from audio_judges import default_judges, load_waves
+    tr_w, te_w = (load_waves(d['paths'], codec.sample_rate, codec.length) for d in (tr, te))
+    out = {}
+    for j in default_judges(codec.sample_rate):
+        j.fit(tr_w, tr['labels'])
+        real = float((j.predict(te_w) == te['labels'].numpy()).mean())
+        out[j.name] = {'judge': j, 'test_embedding': j.embed(te_w), 'real': real}
+    return out
+
+
+def judge_scores(judges: dict, waves, labels) -> dict:
+    "Each judge's accuracy on generated waveforms and Fréchet distance to the real test clips in its embedding."
+    from audio_judges import frechet
+    out = {}
+    for n, d in judges.items():
+        out[f'accuracy_{n}'] = float((d['judge'].predict(waves) == labels.numpy()).mean())
+        out[f'frechet_{n}'] = frechet(d['judge'].embed(waves), d['test_embedding'])
+    return out
 
 
 def summary(row: dict, k: int, max_calls: int, targets: dict) -> dict:

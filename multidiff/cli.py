@@ -543,8 +543,9 @@ def _train_video_args(p):
                         "or a factorised space-time UNet (any window)")
     t2v = 'text to video (a --data folder with captions in metadata.jsonl): '
     p.add_argument('--vae', default=None,
-                   help=t2v + "the frames' AutoencoderKL folder (default: the shipped text_to_video_shapes' VAE, "
-                              "made for the shapes world; `multidiff train vae` makes one for your frames)")
+                   help=t2v + "the frames' AutoencoderKL folder (default: the shipped "
+                              "text_to_video_shapes' VAE, made for the shapes world; "
+                              "`multidiff train vae` makes one for your frames)")
     p.add_argument('--init', default=None,
                    help=t2v + 'fine-tune this text-to-video pipeline (a folder or a shipped name, e.g. '
                               'text_to_video_shapes) instead of a new one; its VAE and words are kept')
@@ -587,7 +588,8 @@ def _captioned(a) -> bool:
                                        "drop --gray, or add --ignore-captions")
     if text and a.arch != 'translator':
         raise CLIError(f"--arch {a.arch}: text to video uses the translator", "drop --arch")
-    if a.vae and a.init: raise CLIError("--vae and --init: a fine-tuned model keeps its own VAE", "drop --vae")
+    if a.vae and a.init:
+        raise CLIError("--vae and --init: a fine-tuned model keeps its own VAE", "drop --vae")
     return text
 
 def _train_video(a):
@@ -602,8 +604,8 @@ def _train_video(a):
     if not mnist and _captioned(a): return _train_text_video(a, cfg)
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
     if mnist and (a.gray or a.stride != 1 or a.vae or a.init or a.ignore_captions):
-        raise CLIError("--gray, --stride, --vae, --init and --ignore-captions are for a --data folder of clips",
-                       "drop them for Moving MNIST")
+        raise CLIError("--gray, --stride, --vae, --init and --ignore-captions are for a --data folder of "
+                       "clips", "drop them for Moving MNIST")
     if mnist and a.digit_size > a.size:
         raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
                        "give a smaller digit or a larger canvas")
@@ -615,13 +617,15 @@ def _train_video(a):
                                  arch=a.arch)
     return _trained(a, trainer, f"EMA pipeline in {a.out}/final")
 
+# %% ../nbs/cli.ipynb #d0fc531a
 def _t2v_start(a):
     "--init's pipeline, checked against --frames and --size (its window), else None."
     if not a.init: return None
     from multidiff.video.text_to_video import TextToVideoPipeline
     from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
     if pipeline_class_name(resolve_pretrained(a.init)) != 'TextToVideoPipeline':
-        raise CLIError(f"--init {a.init} is not a text-to-video pipeline", "give one such as text_to_video_shapes")
+        raise CLIError(f"--init {a.init} is not a text-to-video pipeline",
+                       "give one such as text_to_video_shapes")
     start = TextToVideoPipeline.from_pretrained(a.init)
     c = start.config
     if (a.frames, a.size) != (c.frames, c.size):
@@ -637,15 +641,17 @@ def _train_text_video(a, cfg):
     start = _t2v_start(a)
     vae = _vae_folder(a.vae) if a.vae else resolve_pretrained('text_to_video_shapes') / 'vae'
     factor = 2 ** (len(json.loads((vae / 'config.json').read_text())['block_out_channels']) - 1)
-    if start is None and a.size % (2 * factor):
-        raise CLIError(f"--size {a.size} must be a multiple of {2 * factor} for this VAE (it shrinks frames "
-                       f"{factor}x, the translator 2x)", f"give --size {a.size // (2 * factor) * 2 * factor or 2 * factor}")
+    step = 2 * factor
+    if start is None and a.size % step:
+        raise CLIError(f"--size {a.size} must be a multiple of {step} for this VAE (it shrinks frames "
+                       f"{factor}x, the translator 2x)", f"give --size {a.size // step * step or step}")
     arch = {}
     if a.channels and start is None:
         arch['widths'] = widths(a.channels)
         if len(arch['widths']) != 2: raise CLIError(f"--channels {a.channels}: the translator has two widths",
                                                     "e.g. 32,64")
-    elif a.channels: raise CLIError("--channels with --init: a fine-tuned model keeps its shape", "drop --channels")
+    elif a.channels:
+        raise CLIError("--channels with --init: a fine-tuned model keeps its shape", "drop --channels")
     d = _clip_data(a, captions=True)
     if start is not None and (new := unknown_words(start.tokenizer, d['captions'])):
         print(f"multidiff train video: words --init {a.init} never saw (its tokenizer ignores them): "
@@ -653,8 +659,8 @@ def _train_text_video(a, cfg):
     kw = dict(steps=cfg.pop('steps', 4000), batch_size=cfg.pop('batch_size', 16), lr=cfg.pop('lr', 5e-4),
               seed=a.seed, resume=a.resume, progress=not a.no_progress, config=cfg)
     if start is None: kw.update(arch, cond_dropout=a.cond_dropout)
-    model, trainer = train_text_to_video(d['clips'], d['captions'], None if start else vae, a.out, start=start,
-                                         **kw)
+    model, trainer = train_text_to_video(d['clips'], d['captions'], None if start else vae, a.out,
+                                         start=start, **kw)
     return _trained(a, trainer, f"text-to-video pipeline in {a.out}/final "
                                 f"(multidiff sample video --checkpoint {a.out}/final --prompt \"...\")")
 
@@ -991,8 +997,9 @@ def _distill_args(p, data_help:str):
                    help="the teacher's guidance, folded into the student (default: the modality's "
                         "sampling default, 1 for a teacher that is itself a distilled student)")
     p.add_argument('--guidance-interval', type=interval_spec, default=None,
-                   help="guide the teacher only for timesteps in [LO, HI) x T, given as LO,HI, or 'none' for every "
-                        "step (default: as the modality's pipeline samples: audio 0,0.5, the others none)")
+                   help="guide the teacher only for timesteps in [LO, HI) x T, given as LO,HI, or 'none' "
+                        "for every step (default: as the modality's pipeline samples: audio 0,0.5, "
+                        "the others none)")
     p.add_argument('--data', default=None, help=data_help)
     p.add_argument('--train-steps', type=COUNT, default=None, help='optimizer steps (per progressive round)')
     _run_options(p, 'seed for data order and noise')
@@ -1004,9 +1011,11 @@ def interval_spec(text:str) -> tuple:
     try: lo, hi = (float(v) for v in text.split(','))
     except ValueError: lo = hi = None
     if lo is None or not 0 <= lo < hi <= 1:
-        raise argparse.ArgumentTypeError(f"got {text!r} (give LO,HI with 0 <= LO < HI <= 1, e.g. 0,0.7, or none)")
+        raise argparse.ArgumentTypeError(f"got {text!r} (give LO,HI with 0 <= LO < HI <= 1, e.g. 0,0.7, "
+                                         "or none)")
     return (lo, hi)
 
+# %% ../nbs/cli.ipynb #d1571014
 def _distill_method(a):
     "Set the method and steps for the modality (sdtt for molecules, else consistency); check the options."
     masked = a.modality == 'molecules'
@@ -1054,7 +1063,8 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
         return 130
     where = f" at t < {interval[1]:g} T" if interval and w != 1 and interval[0] == 0 else (
         f" at {interval[0]:g}-{interval[1]:g} T" if interval and w != 1 else '')
-    print(f"multidiff distill {a.modality}: a {a.steps}-step {a.method} student (guidance {w:g}{where} folded in) "
+    print(f"multidiff distill {a.modality}: a {a.steps}-step {a.method} student "
+          f"(guidance {w:g}{where} folded in) "
           f"in {a.out}/student; sample it with multidiff sample {a.modality} --checkpoint {a.out}/student")
     return 0
 
@@ -1077,8 +1087,8 @@ def _distill_audio(a):
         d = load_clips(a.data or speech_sample_path(), pipe.codec, 'train', label_names=pipe.label_names)
         return pipe, (d['mels'], d['labels'])
     from multidiff.audio.pipeline import GUIDANCE_INTERVAL, GUIDANCE_SCALE  # as its pipeline samples it
-    return _distill(a, load, {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4, 'guidance_scale': GUIDANCE_SCALE,
-                              'guidance_interval': GUIDANCE_INTERVAL})
+    return _distill(a, load, {'train_steps': 1000, 'batch_size': 32, 'lr': 1e-4,
+                              'guidance_scale': GUIDANCE_SCALE, 'guidance_interval': GUIDANCE_INTERVAL})
 
 def _distill_image_args(p):
     _distill_args(p, _DATA.format('image', 'the captioned-shapes world'))

@@ -9,6 +9,10 @@ given and with the real first frame given, beside the text vectors' largest cosi
 - `scratch`: train from scratch 2,500 steps with the map (widths 32/64, latent 16, 8 blocks, mean pooling).
 - `oracle`: as `first`, but every prompt's text vector gets a fixed random vector per direction word added (norm about
             4 against the text vectors' 5.7): can the network follow a direction that the text vector states plainly?
+- `attention`: as `oracle`, with two zero-initialised space-time attention blocks added to the translator (tokens:
+            every frame's 8x8 latent positions; 3-D rotary positions, so scores depend on offsets in time and space; the
+            queries biased by an MLP of the frame index and the condition, so a direction can select the offset
+            -v t d): can a network with that path follow the direction?
 `layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
 these runs: it did not help).
 
@@ -50,6 +54,51 @@ def add_direction_oracle(tokenizer):
     PooledTextDenoiser.encode = with_oracle
 
 
+class SpaceTimeAttention(torch.nn.Module):
+    "Self-attention over all frames' translator positions, 3-D rotary positions, condition- and frame-biased queries."
+    def __init__(self, frames: int, latent: int, emb_dim: int, size: int, dim: int = 96, heads: int = 4):
+        super().__init__()
+        nn = torch.nn
+        self.frames, self.latent, self.heads, self.dim = frames, latent, heads, dim
+        self.norm, self.qkv = nn.GroupNorm(1, latent), nn.Linear(latent, 3 * dim)
+        self.frame_emb = nn.Embedding(frames, 64)
+        self.q_bias = nn.Sequential(nn.Linear(64 + emb_dim, 128), nn.SiLU(), nn.Linear(128, dim))
+        self.out = nn.Linear(dim, latent)
+        nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # starts as the identity
+        d = dim // heads // 6 * 2  # rotary dims per axis (pairs), the rest of a head unrotated
+        t, y, x = torch.meshgrid(torch.arange(frames), torch.arange(size), torch.arange(size), indexing='ij')
+        freqs = 1.0 / (16 ** (torch.arange(d // 2) / (d // 2)))
+        ang = torch.cat([p.reshape(-1, 1).float() * freqs for p in (t, y, x)], 1)  # [N, 3 d/2]
+        self.register_buffer('cos', ang.cos(), persistent=False); self.register_buffer('sin', ang.sin(), persistent=False)
+
+    def rotate(self, u):  # u [B, heads, N, head_dim]: the first 3 d dims rotated in pairs
+        r = self.cos.shape[1] * 2
+        a, b, rest = u[..., :r:2], u[..., 1:r:2], u[..., r:]
+        return torch.cat([torch.stack([a * self.cos - b * self.sin, a * self.sin + b * self.cos], -1).flatten(-2), rest], -1)
+
+    def forward(self, z, emb):
+        B, _, h, w = z.shape
+        T, L, H = self.frames, self.latent, self.heads
+        x = self.norm(z.reshape(B * T, L, h, w)).reshape(B, T, L, h * w).permute(0, 1, 3, 2).reshape(B, T * h * w, L)
+        q, k, v = self.qkv(x).chunk(3, -1)
+        fe = self.frame_emb.weight[None].expand(B, -1, -1)
+        qb = self.q_bias(torch.cat([fe, emb[:, None].expand(-1, T, -1)], -1))  # [B, T, dim]
+        q = q + qb.repeat_interleave(h * w, 1)
+        split = lambda u: u.reshape(B, -1, H, self.dim // H).transpose(1, 2)
+        q, k, v = self.rotate(split(q)), self.rotate(split(k)), split(v)
+        o = torch.nn.functional.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(B, -1, self.dim)
+        o = self.out(o).reshape(B, T, h * w, L).permute(0, 1, 3, 2).reshape(B, T * L, h, w)
+        return z + o
+
+
+def add_attention(net):
+    "Two attention blocks into the translator, after its 3rd and 6th blocks."
+    c = net.config
+    blocks = list(net.translator)
+    make = lambda: SpaceTimeAttention(c.frames, c.latent, 128, c.size // 2)
+    net.translator = torch.nn.ModuleList(blocks[:3] + [make()] + blocks[3:6] + [make()] + blocks[6:])
+
+
 def evaluate(pipe) -> dict:
     clips, caps, labels = make_moving_shapes(32, 'train', 1001)
     res = {'cos': text_vector_cosines(pipe)}
@@ -76,8 +125,8 @@ def fine_tune_model(ship, first_share: float, layout: int):
 
 def main():
     kind = sys.argv[1] if len(sys.argv) > 1 else 'first'
-    if kind not in ('first', 'layout', 'scratch', 'oracle'):
-        sys.exit(f"unknown run {kind!r}: first, layout, scratch or oracle")
+    if kind not in ('first', 'layout', 'scratch', 'oracle', 'attention'):
+        sys.exit(f"unknown run {kind!r}: first, layout, scratch, oracle or attention")
     out, cache = Path(f'runs/t2v_direction_{kind}'), Path('runs/t2v_direction_latents.pt')
     torch.set_num_threads(1)
     ship = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
@@ -86,16 +135,19 @@ def main():
         clips, caps, _ = make_moving_shapes(2000, 'train', 0)
         data = text_to_video_data(ship.vae, ship.tokenizer, clips, caps)
         cache.parent.mkdir(exist_ok=True); torch.save(data, cache)
-    if kind == 'oracle': add_direction_oracle(ship.tokenizer)
+    if kind in ('oracle', 'attention'): add_direction_oracle(ship.tokenizer)
     t0 = time.time()
     if kind == 'scratch':
         train_text_to_video(None, None, ship.vae, out, steps=2500, batch_size=16, lr=5e-4, seed=0, progress=False,
                             tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
     else:
-        model = fine_tune_model(ship, 0.5 if kind in ('first', 'oracle') else 0.0, 8 if kind == 'layout' else 0)
+        model = fine_tune_model(ship, 0.5 if kind in ('first', 'oracle', 'attention') else 0.0, 8 if kind == 'layout' else 0)
+        if kind == 'attention': add_attention(model.denoiser.network)
         cfg = domain_config(800, 16, 3e-4, seed=2, progress=False, log_every=50, ema_decay=0.99)
-        train_in_folder(model, data, cfg, out, False)
-    res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(TextToVideoPipeline.from_run(out))}
+        trained, _ = train_in_folder(model, data, cfg, out, False)
+    # the attention blocks are not in the saved config: that run is judged from the trained (EMA) model itself
+    pipe = trained.to_pipeline() if kind == 'attention' else TextToVideoPipeline.from_run(out)
+    res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(pipe)}
     print(json.dumps(res))
 
 

@@ -59,7 +59,8 @@ def card(pipe, bench):
             "stage's EMA weights (issue 28: the base model was undertrained; the first shipping was the base stage alone).",
             "- **Sampling:** 25 DPM-Solver++ steps from pure noise (timestep_spacing 'trailing', saved in the scheduler "
             "since issue 28; the first shipping sampled with 'leading' spacing, starting at t=950, which made clips louder "
-            "and longer than speech), classifier-free guidance 2 at t < 0.7 T only (`GUIDANCE_INTERVAL`)."]
+            "and longer than speech), classifier-free guidance 3 at t < 0.5 T only (`GUIDANCE_SCALE`, `GUIDANCE_INTERVAL`; "
+            "chosen on 200 clips of fresh seeds, `benchmarks/results/audio_diagnose_5.json`)."]
     measured = [f"## Measured (`{bench.get('command')}`)", "", "```json", json.dumps(bench.get('summary'), indent=2), "```", "",
                 f"| guidance | classifier accuracy on {bench.get('samples')} samples | Fréchet distance vs real test | real-time factor |", "|---|---|---|---|"]
     if bench:

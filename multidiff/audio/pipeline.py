@@ -90,9 +90,9 @@ def _clip_count(labels, num_waveforms:int) -> int:
     return n
 
 # what a call samples with, unless the caller or a distilled student's `sampling_defaults` say otherwise
-# classifier-free guidance 3 at t < 0.5 T only (`guidance_at`, Kynkäänniemi et al. 2024): guided at the noisiest
-# steps too, clips came out louder and further from speech; 2 at t < 0.7 T, or 2.5 at t < 0.5 T, left one
-# independent judge's accuracy lower (chosen on fresh seeds, then confirmed by benchmarks/audio_fsdd.py)
+# classifier-free guidance 3 at t < 0.5 T only (`guidance_at`, Kynkäänniemi et al. 2024): guided at the
+# noisiest steps too, clips came out louder and further from speech; 2 at t < 0.7 T, or 2.5 at t < 0.5 T,
+# left one independent judge's accuracy lower (chosen on fresh seeds, then confirmed by audio_fsdd.py)
 GUIDANCE_SCALE, GUIDANCE_INTERVAL = 3.0, (0.0, 0.5)
 _DEFAULTS = {'num_inference_steps': 25, 'guidance_scale': GUIDANCE_SCALE, 'sampler': 'dpm++'}
 

@@ -86,7 +86,8 @@ class Distiller(nn.Module):
                  scheduler:StateScheduler, # the student's (`student_scheduler`)
                  guidance_scale:float=1.0, # the teacher's classifier-free guidance, folded into the student
                  student:Optional[nn.Module]=None, # default: a copy of `teacher`
-                 # guide only for lo <= t/T < hi, as the teacher's pipeline samples (`guidance_at`); None: every t
+                 # guide only for lo <= t/T < hi, as the teacher's pipeline samples (`guidance_at`);
+                 # None: at every t
                  guidance_interval:Optional[tuple]=None):
         super().__init__()
         self.check_teacher(teacher.scheduler)
@@ -100,8 +101,8 @@ class Distiller(nn.Module):
         self.__dict__['teacher'] = teacher.eval()
         self.guidance_scale = float(guidance_scale)
         self.guidance_interval = None if guidance_interval is None else tuple(guidance_interval)
-        self.scale_at = guidance_at(self.guidance_scale, guidance_interval,  # checks the interval
-                                    None if guidance_interval is None else teacher.scheduler.num_train_timesteps)
+        T = None if guidance_interval is None else teacher.scheduler.num_train_timesteps
+        self.scale_at = guidance_at(self.guidance_scale, guidance_interval, T)  # checks the interval
 
     check_teacher = staticmethod(gaussian_only)  # what the method needs of the teacher's scheduler
 
@@ -116,7 +117,7 @@ class Distiller(nn.Module):
 # %% ../../nbs/core/17_distill.ipynb #33bab185
 def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
                x0:Optional[State]=None, given:Optional[State]=None, generator=None) -> State:
-    "The teacher's x̂_0 at (x_t, t), guided its way (`DiffusionModel.guided_prediction`) where `scale_at(t)` says."
+    "The teacher's x̂_0 at (x_t, t), guided its way (`DiffusionModel.guided_prediction`) at `scale_at(t)`."
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
     w = torch.tensor([self.scale_at(s) for s in t.reshape(-1).tolist()])

@@ -526,8 +526,10 @@ def _sample_audio(a):
 # %% ../nbs/cli.ipynb #d0fc5315
 def _train_video_args(p):
     _train_common(p)
-    p.add_argument('--frames', type=number(int, 2), default=16, help='frames per training window')
-    p.add_argument('--size', type=number(int, 8), default=32, help='canvas size in pixels')
+    p.add_argument('--frames', type=number(int, 2), default=None,
+                   help="frames per training window (default 16, or --init's)")
+    p.add_argument('--size', type=number(int, 8), default=None,
+                   help="canvas size in pixels (default 32, or --init's)")
     p.add_argument('--digit-size', type=COUNT, default=14, help='digit size in pixels (Moving MNIST)')
     p.add_argument('--step', type=number(float, 0), default=1.8, help='pixels a digit moves per frame')
     p.add_argument('--stochastic', action='store_true',
@@ -549,8 +551,9 @@ def _train_video_args(p):
     p.add_argument('--init', default=None,
                    help=t2v + 'fine-tune this text-to-video pipeline (a folder or a shipped name, e.g. '
                               'text_to_video_shapes) instead of a new one; its VAE and words are kept')
-    p.add_argument('--cond-dropout', type=number(float, 0, 1), default=0.1,
-                   help=t2v + 'share of training captions dropped to the empty one (for guidance)')
+    p.add_argument('--cond-dropout', type=number(float, 0, 1), default=None,
+                   help=t2v + "share of training captions dropped to the empty one, for guidance "
+                              "(default 0.1, or --init's)")
     p.add_argument('--ignore-captions', action='store_true',
                    help="a captioned folder: train the clip model without text (prediction, interpolation)")
 
@@ -569,28 +572,18 @@ def _video_digits(a):
 def _clip_data(a, captions:bool=False) -> dict: # captions: metadata.jsonl's, clips without one skipped
     "A folder of clips fitted to --frames, --size and --stride; what was skipped is said in one line."
     from multidiff.video.data import load_clip_folder, skipped_summary
-    d = load_clip_folder(a.data, frames=a.frames, size=a.size, stride=a.stride, channels=1 if a.gray else 3,
-                         captions=captions)
+    try: d = load_clip_folder(a.data, frames=a.frames, size=a.size, stride=a.stride,
+                              channels=1 if a.gray else 3, captions=captions)
+    except ValueError as e:  # every clip without a caption: the captions are what is missing, not clips
+        if not (captions and 'no caption in metadata.jsonl' in str(e)): raise
+        raise CLIError(f"--data {a.data}: {str(e).split('; give')[0].split(': ', 1)[-1]}",
+                       'add a {"file_name": ..., "text": ...} line per clip to metadata.jsonl, '
+                       'or pass --ignore-captions') from None
     kind = ('gray' if a.gray else 'RGB') + (', captions from metadata.jsonl' if captions else '')
     print(f"{len(d['clips'])} clips from {a.data} ({a.frames} frames of {a.size}x{a.size} {kind})"
           + (f"; {skipped_summary(d['skipped'])}: " + ', '.join(n for n, _ in d['skipped'][:5])
              if d['skipped'] else ''), file=sys.stderr)
     return d
-
-def _captioned(a) -> bool:
-    "Whether --data is a captioned clip folder (text to video); the text-to-video options checked."
-    text = bool(a.data) and (Path(a.data) / 'metadata.jsonl').is_file() and not a.ignore_captions
-    used = [f for f, v in (('--vae', a.vae), ('--init', a.init)) if v]
-    if used and not text:
-        raise CLIError(f"{' and '.join(used)}: for text to video, from a --data folder with captions in "
-                       "metadata.jsonl", f"add a metadata.jsonl to the folder or drop {' and '.join(used)}")
-    if text and a.gray: raise CLIError("--gray: text to video makes RGB clips (the VAE codec is RGB)",
-                                       "drop --gray, or add --ignore-captions")
-    if text and a.arch != 'translator':
-        raise CLIError(f"--arch {a.arch}: text to video uses the translator", "drop --arch")
-    if a.vae and a.init:
-        raise CLIError("--vae and --init: a fine-tuned model keeps its own VAE", "drop --vae")
-    return text
 
 def _train_video(a):
     cfg = train_options(a)
@@ -601,11 +594,14 @@ def _train_video(a):
     from multidiff.video.data import MovingDigits
     from multidiff.video.model import train_video
     mnist = not a.data or any(Path(a.data).glob('*-images-idx3-ubyte*'))
+    clip_only = [f for f, v in (('--gray', a.gray), ('--stride', a.stride != 1), ('--vae', a.vae),
+                                ('--init', a.init), ('--ignore-captions', a.ignore_captions),
+                                ('--cond-dropout', a.cond_dropout is not None)) if v]
+    if mnist and clip_only:
+        raise CLIError(f"{', '.join(clip_only)}: for a --data folder of clips", "drop them for Moving MNIST")
     if not mnist and _captioned(a): return _train_text_video(a, cfg)
+    a.frames, a.size = a.frames or 16, a.size or 32
     steps, bs = cfg.pop('steps', 2000), cfg.pop('batch_size', 8)
-    if mnist and (a.gray or a.stride != 1 or a.vae or a.init or a.ignore_captions):
-        raise CLIError("--gray, --stride, --vae, --init and --ignore-captions are for a --data folder of "
-                       "clips", "drop them for Moving MNIST")
     if mnist and a.digit_size > a.size:
         raise CLIError(f"--digit-size {a.digit_size} is larger than the --size {a.size} canvas",
                        "give a smaller digit or a larger canvas")
@@ -618,9 +614,28 @@ def _train_video(a):
     return _trained(a, trainer, f"EMA pipeline in {a.out}/final")
 
 # %% ../nbs/cli.ipynb #d0fc531a
+def _captioned(a) -> bool:
+    "Whether --data is a captioned clip folder (text to video); the text-to-video options checked."
+    text = bool(a.data) and (Path(a.data) / 'metadata.jsonl').is_file() and not a.ignore_captions
+    used = ' and '.join(f for f, v in (('--vae', a.vae), ('--init', a.init),
+                                       ('--cond-dropout', a.cond_dropout is not None)) if v)
+    if used and not text:
+        fix = ('drop --ignore-captions' if a.ignore_captions else 'add a metadata.jsonl to the folder')
+        raise CLIError(f"{used}: for text to video, from a --data folder with captions in metadata.jsonl",
+                       f"{fix}, or drop {used}")
+    if text and a.gray: raise CLIError("--gray: text to video makes RGB clips (the VAE codec is RGB)",
+                                       "drop --gray, or add --ignore-captions")
+    if text and a.arch != 'translator':
+        raise CLIError(f"--arch {a.arch}: text to video uses the translator", "drop --arch")
+    if a.vae and a.init:
+        raise CLIError("--vae and --init: a fine-tuned model keeps its own VAE", "drop --vae")
+    return text
+
 def _t2v_start(a):
     "--init's pipeline, checked against --frames and --size (its window), else None."
-    if not a.init: return None
+    if not a.init:
+        a.frames, a.size = a.frames or 16, a.size or 32
+        return None
     from multidiff.video.text_to_video import TextToVideoPipeline
     from multidiff.core.pipeline import pipeline_class_name, resolve_pretrained
     if pipeline_class_name(resolve_pretrained(a.init)) != 'TextToVideoPipeline':
@@ -628,20 +643,24 @@ def _t2v_start(a):
                        "give one such as text_to_video_shapes")
     start = TextToVideoPipeline.from_pretrained(a.init)
     c = start.config
+    a.frames, a.size = a.frames or c.frames, a.size or c.size  # its window unless given
     if (a.frames, a.size) != (c.frames, c.size):
         raise CLIError(f"--init {a.init} makes {c.frames} frames of {c.size}x{c.size}, not {a.frames} of "
                        f"{a.size}x{a.size}", f"give --frames {c.frames} --size {c.size}")
     return start
 
+# %% ../nbs/cli.ipynb #d0fc531b
 def _train_text_video(a, cfg):
     "Text to video on a captioned clip folder: a new model on --vae's latents, or --init fine-tuned."
     from multidiff.core.pipeline import resolve_pretrained
     from multidiff.core.text import unknown_words
     from multidiff.video.text_to_video import train_text_to_video
     start = _t2v_start(a)
-    vae = _vae_folder(a.vae) if a.vae else resolve_pretrained('text_to_video_shapes') / 'vae'
-    factor = 2 ** (len(json.loads((vae / 'config.json').read_text())['block_out_channels']) - 1)
-    step = 2 * factor
+    vae = None  # a fine-tuned model keeps its own
+    if start is None:
+        vae = _vae_folder(a.vae) if a.vae else resolve_pretrained('text_to_video_shapes') / 'vae'
+    factor = vae and 2 ** (len(json.loads((vae / 'config.json').read_text())['block_out_channels']) - 1)
+    step = vae and 2 * factor
     if start is None and a.size % step:
         raise CLIError(f"--size {a.size} must be a multiple of {step} for this VAE (it shrinks frames "
                        f"{factor}x, the translator 2x)", f"give --size {a.size // step * step or step}")
@@ -658,9 +677,10 @@ def _train_text_video(a, cfg):
               f"{', '.join(new[:10])}", file=sys.stderr)
     kw = dict(steps=cfg.pop('steps', 4000), batch_size=cfg.pop('batch_size', 16), lr=cfg.pop('lr', 5e-4),
               seed=a.seed, resume=a.resume, progress=not a.no_progress, config=cfg)
-    if start is None: kw.update(arch, cond_dropout=a.cond_dropout)
-    model, trainer = train_text_to_video(d['clips'], d['captions'], None if start else vae, a.out,
-                                         start=start, **kw)
+    dropout = 0.1 if a.cond_dropout is None else a.cond_dropout
+    if start is None: kw.update(arch, cond_dropout=dropout)
+    elif a.cond_dropout is not None: start.register_to_config(cond_dropout=dropout)  # `to_model` reads it
+    model, trainer = train_text_to_video(d['clips'], d['captions'], vae, a.out, start=start, **kw)
     return _trained(a, trainer, f"text-to-video pipeline in {a.out}/final "
                                 f"(multidiff sample video --checkpoint {a.out}/final --prompt \"...\")")
 
@@ -1046,12 +1066,16 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
     # the teacher's own guidance: the modality's, or 1 for a teacher that is itself a guided student
     w = pipe.sampling_options(defaults, guidance_scale=a.guidance_scale)['guidance_scale']
     given = a.guidance_interval
+    if given and w in (0, 1):
+        raise CLIError(f"--guidance-interval: the teacher is sampled at guidance {w:g}, which it leaves "
+                       "alone", "drop it, or give --guidance-scale")
     interval = (given or None) if given is not None else defaults.get('guidance_interval')
+    interval = interval if w not in (0, 1) else None  # scales 0 and 1 are not guidance (`guidance_at`)
     student = distill(pipe.to_model(), data, a.method, a.steps, a.out,
                       steps=cfg.pop('steps', defaults['train_steps']),
                       batch_size=cfg.pop('batch_size', defaults['batch_size']),
                       lr=cfg.pop('lr', defaults['lr']),
-                      guidance_scale=w, guidance_interval=interval if w != 1 else None,
+                      guidance_scale=w, guidance_interval=interval,
                       teacher_steps=a.teacher_steps, seed=a.seed, resume=a.resume,
                       progress=not a.no_progress, config=cfg,
                       **({'original_steps': a.grid} if a.grid else {}),
@@ -1061,8 +1085,8 @@ def _distill(a, load, # load() -> (the teacher pipeline, its kind of training da
         print(f"multidiff distill {a.modality}: interrupted (checkpoint saved under {a.out}; "
               "continue with the same command and --resume)", file=sys.stderr)
         return 130
-    where = f" at t < {interval[1]:g} T" if interval and w != 1 and interval[0] == 0 else (
-        f" at {interval[0]:g}-{interval[1]:g} T" if interval and w != 1 else '')
+    where = ('' if not interval else f" at t < {interval[1]:g} T" if interval[0] == 0
+             else f" at {interval[0]:g}-{interval[1]:g} T")
     print(f"multidiff distill {a.modality}: a {a.steps}-step {a.method} student "
           f"(guidance {w:g}{where} folded in) "
           f"in {a.out}/student; sample it with multidiff sample {a.modality} --checkpoint {a.out}/student")

@@ -100,3 +100,39 @@ def test_vae_without_captions_is_one_line(clips, tmp_path):
     r = run('train', 'video', '--data', clips, '--out', tmp_path / 'run', '--steps', 1,
             '--vae', tmp_path, cwd=tmp_path)
     one_line_error(r, '--vae: for text to video, from a --data folder with captions in metadata.jsonl')
+
+
+def test_captions_naming_no_clip_is_one_line_with_the_fix(captioned, tmp_path):
+    import shutil
+    d = tmp_path / 'renamed'; shutil.copytree(captioned[0], d)
+    for f in d.glob('*.gif'): f.rename(f.with_name('x' + f.name))  # metadata.jsonl now names no clip
+    r = run('train', 'video', '--data', d, '--out', tmp_path / 'run', '--steps', 1, cwd=tmp_path)
+    one_line_error(r, f'--data {d}: no usable clip (4 skipped: 4 no caption in metadata.jsonl)',
+                   'line per clip to metadata.jsonl, or pass --ignore-captions')
+
+
+def test_init_fine_tunes_in_its_own_window_with_the_dropout_given(captioned, tmp_path):
+    r = run('train', 'video', '--data', captioned[0], '--out', tmp_path / 'run', '--init', 'text_to_video_shapes',
+            '--steps', 1, '--batch-size', 2, '--cond-dropout', 0.2, '--no-progress', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert f"3 clips from {captioned[0]} (16 frames of 64x64 RGB" in r.stderr  # --init's window, not 16 of 32
+    from multidiff.video.text_to_video import TextToVideoPipeline
+    c = TextToVideoPipeline.from_pretrained(tmp_path / 'run' / 'final').config
+    assert (c.frames, c.size, c.cond_dropout) == (16, 64, 0.2)
+
+
+def test_text_to_video_options_without_captions_are_refused(clips, tmp_path):
+    r = run('train', 'video', '--out', tmp_path / 'run', '--steps', 1, '--cond-dropout', 0.2, cwd=tmp_path)
+    one_line_error(r, '--cond-dropout: for a --data folder of clips', 'drop them for Moving MNIST')
+    r = run('train', 'video', '--data', clips, '--out', tmp_path / 'run', '--steps', 1,
+            '--init', 'text_to_video_shapes', cwd=tmp_path)
+    one_line_error(r, '--init: for text to video, from a --data folder with captions in metadata.jsonl')
+
+
+def test_a_guidance_interval_for_an_unguided_teacher_is_refused(tmp_path):
+    r = run('distill', 'audio', '--teacher', 'audio_fsdd', '--out', tmp_path / 'd', '--guidance-scale', 1,
+            '--guidance-interval', '0,0.5', '--train-steps', 1, cwd=tmp_path)
+    one_line_error(r, '--guidance-interval: the teacher is sampled at guidance 1', 'give --guidance-scale')
+    r = run('distill', 'audio', '--teacher', 'audio_fsdd', '--out', tmp_path / 'd',
+            '--guidance-interval', '0.5,0.2', cwd=tmp_path)
+    one_line_error(r, "argument --guidance-interval: got '0.5,0.2' (give LO,HI with 0 <= LO < HI <= 1")

@@ -120,11 +120,14 @@ def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
     "The teacher's x̂_0 at (x_t, t), guided its way (`DiffusionModel.guided_prediction`) at `scale_at(t)`."
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
-    w = torch.tensor([self.scale_at(s) for s in t.reshape(-1).tolist()])
+    scales = ([self.scale_at(s) for s in t.reshape(-1).tolist()] if self.guidance_interval
+              else [self.guidance_scale])
+    values = sorted(set(scales))
     # one guided batch, or (a batch straddling the interval) the guided and the plain one, chosen per example
-    preds = [teacher.guided_prediction(x_t, t, cond, float(s), x0, given, generator) for s in w.unique()]
+    preds = [teacher.guided_prediction(x_t, t, cond, s, x0, given, generator) for s in values]
+    first = torch.tensor([s == values[0] for s in scales], device=t.device)
     pred = preds[0] if len(preds) == 1 else state_map(
-        lambda a, b: torch.where(expand_like((w == w.min()).to(a), a).bool(), a, b), *preds)
+        lambda a, b: torch.where(expand_like(first.to(a), a).bool(), a, b), *preds)
     return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
 
 def clipped(scheduler:StateScheduler, x0:State) -> State:
@@ -338,7 +341,8 @@ def distill(teacher:nn.Module, # a trained `DiffusionModel` (e.g. `pipe.to_model
     write_json(out / 'student' / 'distillation.json',
                {'method': method, 'num_steps': num_steps, 'teacher_steps': teacher_steps,
                 'guidance_scale': guidance_scale,
-                'guidance_interval': None if guidance_interval is None else list(guidance_interval),
+                'guidance_interval': (list(guidance_interval)  # recorded only where it changed anything
+                                      if guidance_interval and guidance_scale not in (0, 1) else None),
                 'train_steps_per_round': steps, 'batch_size': batch_size,
                 'lr': lr, 'seed': seed, 'rounds': log, 'seconds': round(sum(r['seconds'] for r in log), 1),
                 **{k: v for k, v in method_kwargs.items() if isinstance(v, (int, float, str))}})

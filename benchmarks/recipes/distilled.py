@@ -149,7 +149,8 @@ def export(a):
     train_args = ' '.join(_without(sys.argv[1:], ('--note', '--bench', '--export')))
     lines = [f"# multidiff {a.name}: a {a.steps}-step {record['method']} student of `{a.teacher}`", "",
              f"- **Teacher:** `{a.teacher}` (multidiff/pretrained/{a.teacher}, see its card), guided at scale "
-             f"{record['guidance_scale']:g}; the guidance is folded into the student, which samples at scale 1.",
+             f"{record['guidance_scale']:g}{_interval(record)}; the guidance is folded into the student, which samples "
+             "at scale 1.",
              f"- **Method:** {record['method']} distillation (`multidiff.core.distill`); settings "
              f"`{json.dumps({k: v for k, v in record.items() if k not in ('rounds', 'seconds')})}`.",
              f"- **Sampling:** `{inner['diffusers_class']}` at {a.steps} steps by default "
@@ -164,6 +165,13 @@ def export(a):
                       "```", ""]
     (out / 'README.md').write_text('\n'.join(lines).replace(f"{ROOT}/", ''))
     print(f"exported {out} ({sum(f.stat().st_size for f in out.rglob('*') if f.is_file()) / 1e6:.2f} MB)")
+
+
+def _interval(record: dict) -> str:
+    "' at t < 0.5 T' for a teacher guided only over part of the noise levels (`guidance_interval`), else ''."
+    lo_hi = record.get('guidance_interval')
+    if not lo_hi: return ''
+    return f" at t < {lo_hi[1]:g} T" if lo_hi[0] == 0 else f" at {lo_hi[0]:g}-{lo_hi[1]:g} T"
 
 
 def main():

@@ -13,12 +13,14 @@ given and with the real first frame given, beside the text vectors' largest cosi
             every frame's 8x8 latent positions; 3-D rotary positions, so scores depend on offsets in time and space; the
             queries biased by an MLP of the frame index and the condition, so a direction can select the offset
             -v t d): can a network with that path follow the direction?
+- `attention_scratch`: the oracle and the attention blocks in a model trained from scratch (2,500 steps of 16, 30% of
+            clips given only their first frame), so the blocks are there from the first step; resumes when interrupted.
 `layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
 these runs: it did not help).
 
 Run (one core each):  OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/experiments/text_to_video_direction.py first
 """
-import sys, time, json
+import os, sys, time, json
 from pathlib import Path
 import numpy as np, torch
 
@@ -125,28 +127,38 @@ def fine_tune_model(ship, first_share: float, layout: int):
 
 def main():
     kind = sys.argv[1] if len(sys.argv) > 1 else 'first'
-    if kind not in ('first', 'layout', 'scratch', 'oracle', 'attention'):
-        sys.exit(f"unknown run {kind!r}: first, layout, scratch, oracle or attention")
+    kinds = ('first', 'layout', 'scratch', 'oracle', 'attention', 'attention_scratch')
+    if kind not in kinds: sys.exit(f"unknown run {kind!r}: {', '.join(kinds)}")
     out, cache = Path(f'runs/t2v_direction_{kind}'), Path('runs/t2v_direction_latents.pt')
-    torch.set_num_threads(1)
+    torch.set_num_threads(len(os.sched_getaffinity(0)) if kind == 'attention_scratch' else 1)
     ship = TextToVideoPipeline.from_pretrained('text_to_video_shapes')
     if cache.exists(): data = torch.load(cache)
     else:
         clips, caps, _ = make_moving_shapes(2000, 'train', 0)
         data = text_to_video_data(ship.vae, ship.tokenizer, clips, caps)
         cache.parent.mkdir(exist_ok=True); torch.save(data, cache)
-    if kind in ('oracle', 'attention'): add_direction_oracle(ship.tokenizer)
+    if kind in ('oracle', 'attention', 'attention_scratch'): add_direction_oracle(ship.tokenizer)
     t0 = time.time()
     if kind == 'scratch':
         train_text_to_video(None, None, ship.vae, out, steps=2500, batch_size=16, lr=5e-4, seed=0, progress=False,
                             tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
+    elif kind == 'attention_scratch':  # the blocks there from the first step
+        from multidiff.video.text_to_video import text_to_video_model
+        m = text_to_video_model(ship.tokenizer, ship.vae, mask_probs=(0.45, 0.35, 0.1, 0.1), seed=0)
+        add_attention(m.denoiser.network)
+        FirstFrameToo.first_share = 0.3
+        model = FirstFrameToo(m.denoiser, m.scheduler, m.vae, m.tokenizer, m.frames, m.size, m.cond_dropout,
+                              m.high_noise_fraction, m.mask_probs)
+        cfg = domain_config(2500, 16, 5e-4, seed=0, progress=False, log_every=50)
+        resume = (out / 'checkpoints').is_dir() and any((out / 'checkpoints').iterdir())
+        trained, _ = train_in_folder(model, data, cfg, out, resume)
     else:
         model = fine_tune_model(ship, 0.5 if kind in ('first', 'oracle', 'attention') else 0.0, 8 if kind == 'layout' else 0)
         if kind == 'attention': add_attention(model.denoiser.network)
         cfg = domain_config(800, 16, 3e-4, seed=2, progress=False, log_every=50, ema_decay=0.99)
         trained, _ = train_in_folder(model, data, cfg, out, False)
     # the attention blocks are not in the saved config: that run is judged from the trained (EMA) model itself
-    pipe = trained.to_pipeline() if kind == 'attention' else TextToVideoPipeline.from_run(out)
+    pipe = trained.to_pipeline() if kind.startswith('attention') else TextToVideoPipeline.from_run(out)
     res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(pipe)}
     print(json.dumps(res))
 

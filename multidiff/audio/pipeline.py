@@ -233,7 +233,9 @@ def demo(self:AudioPipeline, out_dir='runs/demo/audio',
     plt.imsave(out / 'spectrograms.png', mel_strip(mels), cmap='magma')
     audio_s = len(labels) * c.seconds
     m = {'files': files, 'labels': labels, 'label_names': self.label_names, 'num_steps': num_inference_steps,
-         'guidance_scale': guidance_scale, 'seed': seed, 'generate_seconds': round(t1 - t0, 2),
+         'guidance_scale': guidance_scale,
+         'guidance_interval': list(GUIDANCE_INTERVAL) if guidance_scale not in (0, 1) else None,
+         'seed': seed, 'generate_seconds': round(t1 - t0, 2),
          'inversion_seconds': round(t2 - t1, 2), 'audio_seconds': round(audio_s, 3),
          'real_time_factor': round((t2 - t0) / audio_s, 3)}
     write_json(out / 'metrics.json', m)

@@ -37,7 +37,7 @@ def tiny(tmp_path_factory):
     # resuming keeps the run's own settings (not the defaults of the call)
     resumed, t = train_text_to_video(clips, caps, None, d / 'tune', steps=3, batch_size=4, progress=False, resume=True)
     assert t.step == 3 and resumed.mask_probs == (1, 0, 0, 0)
-    with pytest.raises(ValueError, match='mask_probs must be 4 shares'):
+    with pytest.raises(ValueError, match='mask_probs must be 4 or 5 shares'):
         train_text_to_video(clips, caps, None, d / 'y', steps=1, start=model, mask_probs=(1, 1, 0, 0))
     with pytest.raises(ValueError, match='start= fixes the architecture'):
         train_text_to_video(clips, caps, None, d / 'x', steps=1, start=model, blocks=2)

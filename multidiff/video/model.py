@@ -4,9 +4,10 @@
 
 # %% auto #0
 __all__ = ['MASK_PROBS', 'CODEC_RANGE', 'DEFAULT_CHANNELS', 'SpaceTimeBlock', 'position_embedding', 'AxisAttention',
-           'SpaceTimeUNet', 'given_mask', 'FrameStackUNet', 'TranslatorBlock', 'nearest_given', 'FrameTranslator',
-           'training_masks', 'ClipCodec', 'LatentClipCodec', 'VideoDiffusion', 'to_pipeline', 'video_model',
-           'with_reference_skips', 'precondition_video', 'ContextGuidance', 'context_guided', 'train_video']
+           'SpaceTimeUNet', 'given_mask', 'FrameStackUNet', 'TranslatorBlock', 'nearest_given', 'rotary_angles',
+           'rotate_pairs', 'SpaceTimeAttention', 'FrameTranslator', 'training_masks', 'ClipCodec', 'LatentClipCodec',
+           'VideoDiffusion', 'to_pipeline', 'video_model', 'with_reference_skips', 'precondition_video',
+           'ContextGuidance', 'context_guided', 'train_video']
 
 # %% ../../nbs/video/01_model.ipynb #25810f79
 import copy, math
@@ -207,6 +208,52 @@ def nearest_given(given:Tensor
     return (dist.expand(len(given), -1, -1).masked_fill(~given[:, None, :], float('inf')).argmin(-1),
             given.any(1))
 
+# %% ../../nbs/video/01_model.ipynb #5a7e0001
+def rotary_angles(frames:int, size:int, # the grid: frames x size x size positions
+                  pairs:int, # rotated channel pairs per axis
+                  base:float=16.0) -> Tensor: # -> [frames * size * size, 3 * pairs]
+    "Rotary angles of every (t, y, x) position, `pairs` frequencies per axis from 1 down to 1/base."
+    t, y, x = torch.meshgrid(torch.arange(frames), torch.arange(size), torch.arange(size), indexing='ij')
+    freqs = 1.0 / base ** (torch.arange(pairs) / pairs)
+    return torch.cat([p.reshape(-1, 1).float() * freqs for p in (t, y, x)], 1)
+
+def rotate_pairs(u:Tensor, cos:Tensor, sin:Tensor) -> Tensor: # u [..., N, d]; cos, sin [N, r]
+    "Rotate the first 2r channels of u in pairs by the angles (RoFormer's rotary positions); the rest as is."
+    r = cos.shape[-1] * 2
+    a, b, rest = u[..., :r:2], u[..., 1:r:2], u[..., r:]
+    return torch.cat([torch.stack([a * cos - b * sin, a * sin + b * cos], -1).flatten(-2), rest], -1)
+
+# %% ../../nbs/video/01_model.ipynb #5a7e0004
+class SpaceTimeAttention(ModelMixin, ConfigMixin):
+    "Self-attention over all frames' translator positions: 3-D rotary positions, condition-biased queries."
+    @register_to_config
+    def __init__(self, frames:int, latent:int, # the translator's window and channels per frame
+                 size:int, emb_dim:int, # its grid side; the time + condition embedding's width
+                 dim:int=96, heads:int=4): # attention width and heads
+        super().__init__()
+        self.norm, self.qkv = nn.GroupNorm(1, latent), nn.Linear(latent, 3 * dim)
+        self.frame_emb = nn.Embedding(frames, 64)
+        self.q_bias = nn.Sequential(nn.Linear(64 + emb_dim, 128), nn.SiLU(), nn.Linear(128, dim))
+        self.out = nn.Linear(dim, latent)
+        nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # starts as the identity
+        ang = rotary_angles(frames, size, dim // heads // 6)  # a third of each head's channels per axis
+        self.register_buffer('cos', ang.cos(), persistent=False)
+        self.register_buffer('sin', ang.sin(), persistent=False)
+
+    def forward(self, z:Tensor, emb:Tensor) -> Tensor: # z [B, frames * latent, h, w], emb [B, emb_dim]
+        c = self.config
+        B, _, h, w = z.shape
+        T, L, H = c.frames, c.latent, c.heads
+        x = self.norm(z.reshape(B * T, L, h, w)).reshape(B, T, L, h * w).transpose(2, 3).reshape(B, -1, L)
+        q, k, v = self.qkv(x).chunk(3, -1)
+        frame = self.frame_emb.weight[None].expand(B, -1, -1)
+        bias = self.q_bias(torch.cat([frame, emb[:, None].expand(-1, T, -1)], -1))  # [B, T, dim]
+        q = q + bias.repeat_interleave(h * w, 1)
+        heads = lambda u: u.reshape(B, -1, H, c.dim // H).transpose(1, 2)
+        q, k = rotate_pairs(heads(q), self.cos, self.sin), rotate_pairs(heads(k), self.cos, self.sin)
+        o = F.scaled_dot_product_attention(q, k, heads(v)).transpose(1, 2).reshape(B, -1, c.dim)
+        return z + self.out(o).reshape(B, T, h * w, L).transpose(2, 3).reshape(B, T * L, h, w)
+
 # %% ../../nbs/video/01_model.ipynb #95fbe3f5
 class FrameTranslator(ModelMixin, ConfigMixin):
     ("(noisy clip [B, C, T, H, W], t, {'mask'}) -> prediction: "
@@ -222,7 +269,8 @@ class FrameTranslator(ModelMixin, ConfigMixin):
                  fold:int=2, size:int=32, # space-to-depth of every frame first; the frame size
                  # also decode with the nearest given frame's skips (zero-initialised)
                  reference_skips:bool=False,
-                 cond_dim:int=0): # > 0: a condition vector cond['text'] [B, cond_dim] (pooled text embedding)
+                 cond_dim:int=0, # > 0: a condition vector cond['text'] [B, cond_dim] (pooled text embedding)
+                 attention_after:tuple=()): # a `SpaceTimeAttention` after these translator blocks (1-based)
         super().__init__()
         from diffusers.models.resnet import ResnetBlock2D
         self.frames, self.fold, emb = frames, fold, 128
@@ -240,6 +288,13 @@ class FrameTranslator(ModelMixin, ConfigMixin):
         self.to_latent = nn.Conv2d(w2, latent, 3, padding=1)
         self.translator = nn.ModuleList(TranslatorBlock(frames * latent, emb, kernel, mult)
                                         for _ in range(blocks))
+        if any(not 1 <= i <= blocks for i in attention_after):
+            raise ValueError(f"attention_after {tuple(attention_after)} must name blocks 1..{blocks}")
+        grid = size // fold // 2
+        # keyed by block, created only when used, so checkpoints without attention keep their keys
+        if attention_after:
+            self.attention = nn.ModuleDict({str(i): SpaceTimeAttention(frames, latent, grid, emb)
+                                            for i in attention_after})
         self.from_latent, self.dec2 = nn.Conv2d(latent, w2, 3, padding=1), res(2 * w2, w2)
         self.up, self.dec1 = nn.Conv2d(w2, w1, 3, padding=1), res(2 * w1, w1)
         self.out = nn.Sequential(nn.GroupNorm(math.gcd(8, w1), w1), nn.SiLU(),
@@ -277,7 +332,9 @@ def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Opti
     h2 = self.enc2(self.down(h1), per_frame)
     z = self.to_latent(h2)
     z = z.reshape(B, -1, *z.shape[2:])  # [B, T * latent, h, w]: every frame's latent side by side
-    for block in self.translator: z = block(z, emb)
+    for i, block in enumerate(self.translator, 1):
+        z = block(z, emb)
+        if str(i) in getattr(self, 'attention', {}): z = self.attention[str(i)](z, emb)
     if self.reference_skips:
         given = mask.reshape(B, T) > 0.5
         h1, h2 = h1 + self.ref1(self._reference(h1, given)), h2 + self.ref2(self._reference(h2, given))
@@ -294,7 +351,7 @@ MASK_PROBS = (0.15, 0.55, 0.15, 0.15)  # prediction, the most asked-for, gets th
 
 def training_masks(batch:int, frames:int, generator=None, # -> [batch, 1, frames, 1, 1], 1 = given
                    p:tuple=MASK_PROBS
-                  ) -> Tensor: # shares of: nothing given, a prefix, both ends, random frames
+                  ) -> Tensor: # shares of: nothing given, a prefix, both ends, random frames[, frame 0 only]
     "Random given-frame masks for masked video training."
     u = rand((batch, 3), generator)
     kind = torch.bucketize(u[:, 0].contiguous(), torch.tensor(p).cumsum(0)[:-1])
@@ -303,7 +360,9 @@ def training_masks(batch:int, frames:int, generator=None, # -> [batch, 1, frames
     prefix = t < k
     ends = (t < k.clamp(max=frames // 3)) | (t >= frames - k.clamp(max=frames // 3))
     rnd = rand((batch, frames), generator) < u[:, 2:3] * 0.5
-    m = torch.stack([torch.zeros_like(prefix), prefix, ends, rnd], 1)[torch.arange(batch), kind]
+    # the optional fifth share: only the first frame, so what follows it must come from the condition
+    m = torch.stack([torch.zeros_like(prefix), prefix, ends, rnd, t.expand_as(prefix) < 1], 1)
+    m = m[torch.arange(batch), kind]
     return m.float()[:, None, :, None, None]
 
 # %% ../../nbs/video/01_model.ipynb #c0dec002
@@ -351,9 +410,9 @@ class VideoDiffusion(DiffusionModel):
                  # training shares of: nothing given, a prefix, both ends, random
                  mask_probs:tuple=MASK_PROBS):
         super().__init__(denoiser, scheduler, high_noise_fraction=high_noise_fraction)
-        if len(mask_probs) != 4 or min(mask_probs) < 0 or abs(sum(mask_probs) - 1) > 1e-6:
-            raise ValueError(f"mask_probs must be 4 shares (nothing, prefix, ends, random) >= 0 "
-                             f"summing to 1, got {mask_probs}")
+        if len(mask_probs) not in (4, 5) or min(mask_probs) < 0 or abs(sum(mask_probs) - 1) > 1e-6:
+            raise ValueError(f"mask_probs must be 4 or 5 shares (nothing, prefix, ends, random[, first "
+                             f"frame]) >= 0 summing to 1, got {mask_probs}")
         self.frames, self.size, self.mask_probs, self.codec = frames, size, tuple(mask_probs), ClipCodec()
 
     def training_parts(self, batch:Tensor, generator=None) -> tuple: # -> (x0, {'mask': given}, given)

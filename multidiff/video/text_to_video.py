@@ -124,6 +124,8 @@ def text_to_video_data(vae:AutoencoderKL, tokenizer,
 def text_to_video_model(tokenizer, vae:AutoencoderKL,
                         frames:int=16, size:int=64, # clip length and pixel size
                         widths:tuple=(32, 64), latent:int=16, blocks:int=8, # the `FrameTranslator`
+                        # its `SpaceTimeAttention` blocks: the path by which a prompt steers motion
+                        attention_after:tuple=(),
                         text_width:int=64, text_layers:int=2, heads:int=2, # the text encoder (= cond_dim)
                         text_pooling:str='mean', # how the prompt becomes one vector (`PooledTextDenoiser`)
                         cond_dropout:float=0.1, mask_probs:tuple=MASK_PROBS,
@@ -139,7 +141,8 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = FrameTranslator(frames=frames, in_channels=vae.config.latent_channels, widths=tuple(widths),
-                              latent=latent, blocks=blocks, fold=1, size=size // f, cond_dim=text_width)
+                              latent=latent, blocks=blocks, fold=1, size=size // f, cond_dim=text_width,
+                              attention_after=tuple(attention_after))
     # x0 prediction on the cosine schedule, as `video_model`; latents are not bounded: no clipping
     sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type='sample', clip_sample=False)
     den = PooledTextDenoiser(net, enc, padding_id(tokenizer), text_pooling)

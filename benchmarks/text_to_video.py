@@ -12,8 +12,8 @@ real clips of every combination, seed 0) with the direction from the tracked cen
   rest predicted; PSNR/SSIM of the predicted frames against the real ones (with the copy-last-frame baseline) and
   both judges on the whole clip.
 - latent vs pixel speed, side by side in this run: seconds per generated clip of the shipped latent pipeline and of
-  the same sampling loop on a pixel-space `FrameTranslator` of the same widths (64x64x3, fold 2; untrained weights:
-  speed only), same batch, steps and guidance.
+  the same sampling loop on a pixel-space `FrameTranslator` of the same widths and attention blocks (64x64x3, fold 2;
+  untrained weights: speed only), same batch, steps and guidance.
 - --sweep 1,2,3: guidance scales scored by the rule judge on --sweep-n validation prompts (train split, seed 999, not
   the benchmark's), to choose the pipeline's default.
 
@@ -62,7 +62,8 @@ def pixel_speed(pipe, a) -> dict:
     from multidiff.video.text_to_video import PooledTextDenoiser
     cfg = pipe.translator.config
     net = FrameTranslator(frames=cfg.frames, in_channels=3, widths=tuple(cfg.widths), latent=cfg.latent,
-                          blocks=cfg.blocks, fold=2, size=pipe.config.size, cond_dim=cfg.cond_dim).eval()
+                          blocks=cfg.blocks, fold=2, size=pipe.config.size, cond_dim=cfg.cond_dim,
+                          attention_after=tuple(cfg.get('attention_after', ()))).eval()
     den = PooledTextDenoiser(net, pipe.text_encoder, pipe.denoiser.pad_token_id, pipe.denoiser.pooling)
     n = a.speed_batch
     ids, null = pipe.prompt_ids(['a small red square moving left'] * n, 1)
@@ -87,7 +88,8 @@ def pixel_speed(pipe, a) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     return {'seconds_per_clip': med, 'latent_speedup': med['pixel'] / med['latent'], 'repeats': a.repeats,
             'batch': n, 'guidance_scale': scale, 'steps': a.steps,
-            'pixel_network': f'FrameTranslator(widths={list(cfg.widths)}, latent={cfg.latent}, blocks={cfg.blocks}, fold=2, 64x64x3)'}
+            'pixel_network': f'FrameTranslator(widths={list(cfg.widths)}, latent={cfg.latent}, blocks={cfg.blocks}, '
+                             f'attention_after={list(cfg.get("attention_after", ()))}, fold=2, 64x64x3)'}
 
 
 @torch.no_grad()

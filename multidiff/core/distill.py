@@ -120,14 +120,10 @@ def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
     "The teacher's x̂_0 at (x_t, t), guided its way (`DiffusionModel.guided_prediction`) at `scale_at(t)`."
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
-    scales = ([self.scale_at(s) for s in t.reshape(-1).tolist()] if self.guidance_interval
-              else [self.guidance_scale])
-    values = sorted(set(scales))
-    # one guided batch, or (a batch straddling the interval) the guided and the plain one, chosen per example
-    preds = [teacher.guided_prediction(x_t, t, cond, s, x0, given, generator) for s in values]
-    first = torch.tensor([s == values[0] for s in scales], device=t.device)
-    pred = preds[0] if len(preds) == 1 else state_map(
-        lambda a, b: torch.where(expand_like(first.to(a), a).bool(), a, b), *preds)
+    # inside the interval guided, outside plain: one scale per example, in the teacher's two passes
+    scale = (torch.tensor([self.scale_at(s) for s in t.reshape(-1).tolist()], device=t.device)
+             if self.guidance_interval else self.guidance_scale)
+    pred = teacher.guided_prediction(x_t, t, cond, scale, x0, given, generator)
     return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
 
 def clipped(scheduler:StateScheduler, x0:State) -> State:

@@ -10,7 +10,7 @@ from typing import Optional
 import torch
 from torch import nn, Tensor
 from .loss import diffusion_loss
-from .sampling import sample, as_state_scheduler, guided_prediction
+from .sampling import sample, as_state_scheduler, guided_prediction, scale_value
 
 # %% ../../nbs/core/11_model.ipynb #c506b457
 def split_batch(batch):
@@ -71,14 +71,17 @@ def can_guide(self:DiffusionModel) -> bool:
     "Whether classifier-free guidance applies: the model learned an unconditional case (`null_cond`)."
     return self.null_cond is not None
 
-def _guided_prediction(self:DiffusionModel, x_t, t:Tensor, cond, guidance_scale:float=1.0,
+def _guided_prediction(self:DiffusionModel, x_t, t:Tensor, cond,
+                       guidance_scale=1.0, # one scale, or one per example (a tensor [B])
                        x0=None, given=None, # the clean state and where it is given: for modalities' own
                        generator=None): # for guidance that draws noise (video's)
     "The denoiser's prediction at (x_t, t), guided at `guidance_scale` (Ho & Salimans 2022, eq. 6)."
-    if guidance_scale != 1 and not self.can_guide():
+    w = scale_value(guidance_scale)
+    plain = not isinstance(w, Tensor) and w == 1
+    if not plain and not self.can_guide():
         raise ValueError(f"guidance_scale={guidance_scale} needs a model trained with a null condition "
                          "(null_cond, condition dropout); use guidance_scale=1")
-    null = None if guidance_scale == 1 else self.null_cond.to(t.device)
-    return guided_prediction(self.denoiser, x_t, t, cond, null, guidance_scale)
+    null = None if plain else self.null_cond.to(t.device)
+    return guided_prediction(self.denoiser, x_t, t, cond, null, w)
 
 DiffusionModel.can_guide, DiffusionModel.guided_prediction = can_guide, _guided_prediction

@@ -24,6 +24,8 @@ from ..core.gaussian import GaussianScheduler
 from ..core.denoiser import Preconditioned, model_spec
 from ..core.model import DiffusionModel
 from ..core.state import rand, randn
+from ..core.forward import expand_like
+from ..core.sampling import scale_value
 
 # %% ../../nbs/video/01_model.ipynb #d1697c42
 class SpaceTimeBlock(ModelMixin, ConfigMixin):
@@ -551,21 +553,23 @@ def context_guided(denoiser, scheduler, # as `ContextGuidance`'s
                    x_t:Tensor, t, # t: one timestep or one per sample
                    mask:Tensor, # the given frames
                    known:Optional[Tensor], noise:Optional[Tensor], # the clean window; its noise
-                   scale:float) -> Tensor:
+                   scale) -> Tensor: # one scale, or one per sample (a tensor [B])
     "Guidance on the given frames; the unconditional branch sees them noised to t by `noise`."
-    given = denoiser(x_t, t, {'mask': mask})
-    if scale == 1: return given
+    given, scale = denoiser(x_t, t, {'mask': mask}), scale_value(scale)
+    if not isinstance(scale, Tensor) and scale == 1: return given
     # what training's 'nothing given' clips were: every frame noised to level t
     level = torch.as_tensor(t, device=x_t.device).flatten().expand(len(x_t))
     noised = scheduler.training_input(known, noise, level)
     uncond = denoiser(mask * noised + (1 - mask) * x_t, t, {'mask': torch.zeros_like(mask)})
-    return uncond + scale * (given - uncond)
+    w = scale if not isinstance(scale, Tensor) else expand_like(scale, uncond)
+    return uncond + w * (given - uncond)
 
 # %% ../../nbs/video/01_model.ipynb #5b7e0c22
 def _video_guided_prediction(self:VideoDiffusion, x_t:Tensor, t:Tensor, cond:dict, guidance_scale:float=1.0,
                              x0:Optional[Tensor]=None, given:Optional[Tensor]=None, generator=None) -> Tensor:
     "The prediction at (x_t, t) with guidance on the given frames (`context_guided`), one t per sample."
-    if guidance_scale == 1 or given is None: return self.denoiser(x_t, t, cond)
+    if given is None or (not isinstance(guidance_scale, Tensor) and guidance_scale == 1):
+        return self.denoiser(x_t, t, cond)
     noise = randn(x_t.shape, generator, x_t.dtype, x_t.device)
     return context_guided(self.denoiser, self.scheduler.single_scheduler, x_t, t, given, x0, noise,
                           guidance_scale)

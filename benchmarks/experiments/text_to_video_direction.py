@@ -15,7 +15,9 @@ given and with the real first frame given, beside the text vectors' largest cosi
             -v t d): can a network with that path follow the direction?
 - `attention_scratch`: the oracle and the attention blocks in a model trained from scratch (2,500 steps of 16, 30% of
             clips given only their first frame), so the blocks are there from the first step; resumes when interrupted.
-`layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
+The recorded `attention` and `attention_scratch` runs (commit 5b83204) used this file's own copy of the attention
+block, since moved into the library as `multidiff.video.model.SpaceTimeAttention` (the same computation; the blocks'
+random initialisation now comes in another order, so a rerun differs within the noise). `layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
 these runs: it did not help).
 
 Run (one core each):  OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/experiments/text_to_video_direction.py first
@@ -56,49 +58,12 @@ def add_direction_oracle(tokenizer):
     PooledTextDenoiser.encode = with_oracle
 
 
-class SpaceTimeAttention(torch.nn.Module):
-    "Self-attention over all frames' translator positions, 3-D rotary positions, condition- and frame-biased queries."
-    def __init__(self, frames: int, latent: int, emb_dim: int, size: int, dim: int = 96, heads: int = 4):
-        super().__init__()
-        nn = torch.nn
-        self.frames, self.latent, self.heads, self.dim = frames, latent, heads, dim
-        self.norm, self.qkv = nn.GroupNorm(1, latent), nn.Linear(latent, 3 * dim)
-        self.frame_emb = nn.Embedding(frames, 64)
-        self.q_bias = nn.Sequential(nn.Linear(64 + emb_dim, 128), nn.SiLU(), nn.Linear(128, dim))
-        self.out = nn.Linear(dim, latent)
-        nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)  # starts as the identity
-        d = dim // heads // 6 * 2  # rotary dims per axis (pairs), the rest of a head unrotated
-        t, y, x = torch.meshgrid(torch.arange(frames), torch.arange(size), torch.arange(size), indexing='ij')
-        freqs = 1.0 / (16 ** (torch.arange(d // 2) / (d // 2)))
-        ang = torch.cat([p.reshape(-1, 1).float() * freqs for p in (t, y, x)], 1)  # [N, 3 d/2]
-        self.register_buffer('cos', ang.cos(), persistent=False); self.register_buffer('sin', ang.sin(), persistent=False)
-
-    def rotate(self, u):  # u [B, heads, N, head_dim]: the first 3 d dims rotated in pairs
-        r = self.cos.shape[1] * 2
-        a, b, rest = u[..., :r:2], u[..., 1:r:2], u[..., r:]
-        return torch.cat([torch.stack([a * self.cos - b * self.sin, a * self.sin + b * self.cos], -1).flatten(-2), rest], -1)
-
-    def forward(self, z, emb):
-        B, _, h, w = z.shape
-        T, L, H = self.frames, self.latent, self.heads
-        x = self.norm(z.reshape(B * T, L, h, w)).reshape(B, T, L, h * w).permute(0, 1, 3, 2).reshape(B, T * h * w, L)
-        q, k, v = self.qkv(x).chunk(3, -1)
-        fe = self.frame_emb.weight[None].expand(B, -1, -1)
-        qb = self.q_bias(torch.cat([fe, emb[:, None].expand(-1, T, -1)], -1))  # [B, T, dim]
-        q = q + qb.repeat_interleave(h * w, 1)
-        split = lambda u: u.reshape(B, -1, H, self.dim // H).transpose(1, 2)
-        q, k, v = self.rotate(split(q)), self.rotate(split(k)), split(v)
-        o = torch.nn.functional.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(B, -1, self.dim)
-        o = self.out(o).reshape(B, T, h * w, L).permute(0, 1, 3, 2).reshape(B, T * L, h, w)
-        return z + o
-
-
 def add_attention(net):
-    "Two attention blocks into the translator, after its 3rd and 6th blocks."
-    c = net.config
-    blocks = list(net.translator)
-    make = lambda: SpaceTimeAttention(c.frames, c.latent, 128, c.size // 2)
-    net.translator = torch.nn.ModuleList(blocks[:3] + [make()] + blocks[3:6] + [make()] + blocks[6:])
+    "The same translator with two zero-initialised `SpaceTimeAttention` blocks, after its 3rd and 6th blocks."
+    from multidiff.video.model import FrameTranslator
+    new = FrameTranslator(**{**dict(net.config), 'attention_after': (3, 6)})
+    new.load_state_dict(net.state_dict(), strict=False)
+    return new
 
 
 def evaluate(pipe) -> dict:
@@ -144,8 +109,8 @@ def main():
                             tokenizer=ship.tokenizer, data=data, mask_probs=(0.45, 0.35, 0.1, 0.1), text_layout=8)
     elif kind == 'attention_scratch':  # the blocks there from the first step
         from multidiff.video.text_to_video import text_to_video_model
-        m = text_to_video_model(ship.tokenizer, ship.vae, mask_probs=(0.45, 0.35, 0.1, 0.1), seed=0)
-        add_attention(m.denoiser.network)
+        m = text_to_video_model(ship.tokenizer, ship.vae, mask_probs=(0.45, 0.35, 0.1, 0.1), seed=0,
+                                attention_after=(3, 6))
         FirstFrameToo.first_share = 0.3
         model = FirstFrameToo(m.denoiser, m.scheduler, m.vae, m.tokenizer, m.frames, m.size, m.cond_dropout,
                               m.high_noise_fraction, m.mask_probs)
@@ -154,11 +119,10 @@ def main():
         trained, _ = train_in_folder(model, data, cfg, out, resume)
     else:
         model = fine_tune_model(ship, 0.5 if kind in ('first', 'oracle', 'attention') else 0.0, 8 if kind == 'layout' else 0)
-        if kind == 'attention': add_attention(model.denoiser.network)
+        if kind == 'attention': model.denoiser.network = add_attention(model.denoiser.network)
         cfg = domain_config(800, 16, 3e-4, seed=2, progress=False, log_every=50, ema_decay=0.99)
         trained, _ = train_in_folder(model, data, cfg, out, False)
-    # the attention blocks are not in the saved config: that run is judged from the trained (EMA) model itself
-    pipe = trained.to_pipeline() if kind.startswith('attention') else TextToVideoPipeline.from_run(out)
+    pipe = TextToVideoPipeline.from_run(out)
     res = {'kind': kind, 'train_seconds': round(time.time() - t0), **evaluate(pipe)}
     print(json.dumps(res))
 

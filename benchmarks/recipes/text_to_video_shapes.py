@@ -29,7 +29,7 @@ DATA = dict(split='train', seed=0, clips=5000, max_length=12, vae='text_to_image
 # 30% of clips get only their first frame, so where the object goes must come from the prompt alone
 TRAIN = dict(batch_size=16, lr=5e-4, seed=0, cond_dropout=0.1, mask_probs=(0.3, 0.25, 0.075, 0.075, 0.3),
              arch=dict(widths=(32, 64), latent=16, blocks=8, attention_after=(3, 6), text_width=64,
-                       text_layers=2, heads=2, text_pooling='mean'))
+                       text_layers=2, heads=2, text_pooling='mean', train_text_encoder=False))
 STEPS = 3000
 
 

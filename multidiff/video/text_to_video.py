@@ -67,17 +67,20 @@ class TextToVideoDiffusion(VideoDiffusion):
     def __init__(self, denoiser:PooledTextDenoiser, scheduler, vae:AutoencoderKL, tokenizer,
                  frames:int=16, size:int=64, # the training window and the frames' pixel size
                  cond_dropout:float=0.1, # share of training prompts replaced by '' (for guidance)
-                 high_noise_fraction:float=0.0, mask_probs:tuple=MASK_PROBS):
+                 high_noise_fraction:float=0.0, mask_probs:tuple=MASK_PROBS,
+                 train_text_encoder:bool=True): # False: the text encoder stays as it is (frozen)
         check_text_encoder(tokenizer, denoiser.text_encoder)
         super().__init__(denoiser, scheduler, frames, size, high_noise_fraction, mask_probs)
         if not 0 <= cond_dropout < 1: raise ValueError(f"cond_dropout must be in [0, 1), got {cond_dropout}")
         self.vae, self.tokenizer = vae.requires_grad_(False).eval(), tokenizer
-        self.cond_dropout = cond_dropout
+        self.cond_dropout, self.train_text_encoder = cond_dropout, train_text_encoder
+        denoiser.text_encoder.requires_grad_(train_text_encoder)
         self.codec = LatentClipCodec(self.vae)
         self.null_ids = null_condition(tokenizer)  # the empty prompt's ids, once (not per training step)
 
     def train(self, mode:bool=True):
         super().train(mode); self.vae.eval()  # frozen: always in eval mode
+        if not self.train_text_encoder: self.denoiser.text_encoder.eval()
         return self
 
     def example(self, batch:dict) -> tuple: # -> (latents [B, C, T, h, w], token ids [B, L])
@@ -132,6 +135,8 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
                         attention_after:Optional[tuple]=None,
                         text_width:int=64, text_layers:int=2, heads:int=2, # the text encoder (= cond_dim)
                         text_pooling:str='mean', # how the prompt becomes one vector (`PooledTextDenoiser`)
+                        # False: the encoder frozen at its seeded initialisation, words drawn at std 1
+                        train_text_encoder:bool=True,
                         cond_dropout:float=0.1, mask_probs:tuple=TEXT_MASK_PROBS,
                         seed:int=0) -> TextToVideoDiffusion:
     "An untrained text-to-video model on `vae`'s latents."
@@ -151,7 +156,11 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
     # x0 prediction on the cosine schedule, as `video_model`; latents are not bounded: no clipping
     sched = GaussianScheduler.create('ddpm', 'cosine', prediction_type='sample', clip_sample=False)
     den = PooledTextDenoiser(net, enc, padding_id(tokenizer), text_pooling)
-    return TextToVideoDiffusion(den, sched, vae, tokenizer, frames, size, cond_dropout, mask_probs=mask_probs)
+    if not train_text_encoder:  # CLIP's std 0.02 words drown in its position embeddings: all prompts alike
+        with torch.no_grad():
+            enc.get_input_embeddings().weight.normal_(0, 1, generator=torch.Generator().manual_seed(seed))
+    return TextToVideoDiffusion(den, sched, vae, tokenizer, frames, size, cond_dropout, mask_probs=mask_probs,
+                                train_text_encoder=train_text_encoder)
 
 # %% ../../nbs/video/06_text_to_video.ipynb #7e6b000e
 def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one caption per clip
@@ -176,7 +185,7 @@ def train_text_to_video(clips, texts:list, # uint8 [N, T, H, W, 3] and one capti
         m = copy.deepcopy(start if isinstance(start, TextToVideoDiffusion) else start.to_model())
         probs = m.mask_probs if mask_probs is None else tuple(mask_probs)  # checked by the constructor
         model = TextToVideoDiffusion(m.denoiser, m.scheduler, m.vae, m.tokenizer, m.frames, m.size,
-                                     m.cond_dropout, m.high_noise_fraction, probs)
+                                     m.cond_dropout, m.high_noise_fraction, probs, m.train_text_encoder)
         data = data or text_to_video_data(model.vae, model.tokenizer, clips, texts)
         return train_in_folder(model, data, cfg, out_dir, resume)
     if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae, use_safetensors=True)
@@ -201,7 +210,8 @@ class TextToVideoPipeline(MultidiffPipeline):
                  frames:int=16, size:int=64, # the training window and pixel size
                  # training settings, kept for `to_model`
                  cond_dropout:float=0.1, high_noise_fraction:float=0.0, mask_probs:Optional[list]=None,
-                 text_pooling:str='mean'): # how the network reads the prompt (`PooledTextDenoiser`)
+                 text_pooling:str='mean', # how the network reads the prompt (`PooledTextDenoiser`)
+                 train_text_encoder:bool=True): # trained with the network, or frozen
         super().__init__()
         check_text_encoder(tokenizer, text_encoder)
         vae.requires_grad_(False)
@@ -210,7 +220,7 @@ class TextToVideoPipeline(MultidiffPipeline):
         self.register_to_config(frames=frames, size=size, cond_dropout=cond_dropout,
                                 high_noise_fraction=high_noise_fraction,
                                 mask_probs=list(MASK_PROBS if mask_probs is None else mask_probs),
-                                text_pooling=text_pooling)
+                                text_pooling=text_pooling, train_text_encoder=train_text_encoder)
         self.denoiser = PooledTextDenoiser(translator, text_encoder, padding_id(tokenizer), text_pooling)
 
     in_channels = 3  # RGB frames (what `check_clips` checks)
@@ -218,12 +228,14 @@ class TextToVideoPipeline(MultidiffPipeline):
     def to_model(self) -> TextToVideoDiffusion:
         c = self.config
         return TextToVideoDiffusion(self.denoiser, self.scheduler, self.vae, self.tokenizer, c.frames, c.size,
-                                    c.cond_dropout, c.high_noise_fraction, tuple(c.mask_probs))
+                                    c.cond_dropout, c.high_noise_fraction, tuple(c.mask_probs),
+                                    c.get('train_text_encoder', True))
 
 def _to_pipeline(self:TextToVideoDiffusion) -> TextToVideoPipeline:
     return TextToVideoPipeline(self.vae, self.denoiser.network, self.denoiser.text_encoder, self.tokenizer,
                                self.scheduler, self.frames, self.size, self.cond_dropout,
-                               self.high_noise_fraction, list(self.mask_probs), self.denoiser.pooling)
+                               self.high_noise_fraction, list(self.mask_probs), self.denoiser.pooling,
+                               self.train_text_encoder)
 
 TextToVideoDiffusion.to_pipeline = _to_pipeline
 

@@ -6,8 +6,9 @@ Latent video diffusion: every frame through the frozen VAE of the shipped text-t
 (`text_to_image_shapes/vae`, 64x64x3 -> 16x16x4), the clips' latents computed once and cached in the run folder
 (runs/text_to_video_shapes/latents.safetensors); a `FrameTranslator` (widths 32/64, latent 16, 8 blocks, a
 `SpaceTimeAttention` after blocks 3 and 6) reads the prompt through a word-level CLIP text encoder (the mean of its
-token states: one vector per prompt, FiLM on every block and a bias on the attention's queries), trained together
-from scratch with random given-frame masks (nothing, a prefix, both ends, random frames, the first frame only) and
+token states: one vector per prompt, FiLM on every block and a bias on the attention's queries), frozen at its seeded
+initialisation with its word embeddings drawn at std 1 (trained jointly, the encoder erased the direction words); the
+network trains from scratch with random given-frame masks (nothing, a prefix, both ends, random frames, the first frame only) and
 10% empty prompts (classifier-free guidance). Then exports the EMA weights as a TextToVideoPipeline folder
 (--export), and after benchmarks/text_to_video.py has scored them writes the model card (--export --card-only
 --bench). An interrupted run resumes.
@@ -82,10 +83,12 @@ def card(pipe, bench):
             f"latents, widths {list(a['widths'])}, {a['latent']} latent channels per frame, {a['blocks']} translator blocks, "
             f"{count(pipe.translator):.2f}M parameters. Text: a {a['text_layers']}-layer, {a['text_width']}-wide transformers "
             f"`CLIPTextModel` ({count(pipe.text_encoder):.2f}M parameters) over a word-level tokenizer of the captions' "
-            f"{len(pipe.tokenizer)} tokens, the mean of its token states scaling and shifting every block (FiLM); "
+            f"{len(pipe.tokenizer)} tokens, the mean of its token states scaling and shifting every block (FiLM), "
+            + ("trained with the network; " if a['train_text_encoder'] else "frozen at its seeded initialisation "
+               "with word embeddings drawn at std 1 (a jointly trained encoder erased the direction words); ") +
             f"a `SpaceTimeAttention` (all frames' positions, 3-D rotary positions, queries biased by the frame and the "
             f"prompt) after translator blocks {list(a['attention_after'])}, so the prompt can steer the motion; "
-            "trained with the network from scratch. x0 prediction, cosine schedule, T=1000; random given-frame masks "
+            "the network trained from scratch. x0 prediction, cosine schedule, T=1000; random given-frame masks "
             f"(shares {list(TRAIN['mask_probs'])} of: nothing, a prefix, both ends, random frames, the first frame only); "
             "prompts dropped to '' 10% of the time (classifier-free guidance).",
             f"- **Data:** the moving-shapes world (`multidiff.video.shapes`, made by the project), train split, seed "

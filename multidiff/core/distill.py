@@ -121,8 +121,9 @@ def teacher_x0(self:Distiller, x_t:State, t:Tensor, cond,
     teacher = self.teacher
     if next(teacher.parameters()).device != t.device: teacher.to(t.device)  # follows the student (accelerate)
     # inside the interval guided, outside plain: one scale per example, in the teacher's two passes
-    scale = (torch.tensor([self.scale_at(s) for s in t.reshape(-1).tolist()], device=t.device)
-             if self.guidance_interval else self.guidance_scale)
+    scales = [self.scale_at(s) for s in t.reshape(-1).tolist()] if self.guidance_interval else []
+    scale = (torch.tensor(scales, device=t.device) if len(set(scales)) > 1  # decided here: no device sync
+             else scales[0] if scales else self.guidance_scale)
     pred = teacher.guided_prediction(x_t, t, cond, scale, x0, given, generator)
     return clipped(teacher.scheduler, x0_from(teacher.scheduler, pred, x_t, t))
 

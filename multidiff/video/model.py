@@ -319,6 +319,9 @@ class FrameTranslator(ModelMixin, ConfigMixin):
 def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Optional[dict]=None) -> Tensor:
     B, C, T, H, W = sample.shape
     _check_window(self, T, H, W, 2 * self.fold)
+    if hasattr(self, 'attention') and (H, W) != (self.config.size,) * 2:  # its positions are the grid's
+        raise ValueError(f"This translator's attention is built for {self.config.size}x{self.config.size} "
+                         f"frames, got {H}x{W}: resize the frames to its size")
     mask = given_mask(sample, cond)
     emb = self.time_mlp(position_embedding(torch.as_tensor(timestep, device=sample.device).expand(B), 64))
     if self.config.cond_dim:
@@ -568,6 +571,7 @@ def context_guided(denoiser, scheduler, # as `ContextGuidance`'s
 def _video_guided_prediction(self:VideoDiffusion, x_t:Tensor, t:Tensor, cond:dict, guidance_scale:float=1.0,
                              x0:Optional[Tensor]=None, given:Optional[Tensor]=None, generator=None) -> Tensor:
     "The prediction at (x_t, t) with guidance on the given frames (`context_guided`), one t per sample."
+    guidance_scale = scale_value(guidance_scale)  # all 1: no noise drawn, as before
     if given is None or (not isinstance(guidance_scale, Tensor) and guidance_scale == 1):
         return self.denoiser(x_t, t, cond)
     noise = randn(x_t.shape, generator, x_t.dtype, x_t.device)

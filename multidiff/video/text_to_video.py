@@ -136,7 +136,8 @@ def text_to_video_model(tokenizer, vae:AutoencoderKL,
                         text_width:int=64, text_layers:int=2, heads:int=2, # the text encoder (= cond_dim)
                         text_pooling:str='mean', # how the prompt becomes one vector (`PooledTextDenoiser`)
                         # False: the encoder frozen at its seeded initialisation, words drawn at std 1
-                        train_text_encoder:bool=True,
+                        # (trained with the network from scratch, it erased the direction words)
+                        train_text_encoder:bool=False,
                         cond_dropout:float=0.1, mask_probs:tuple=TEXT_MASK_PROBS,
                         seed:int=0) -> TextToVideoDiffusion:
     "An untrained text-to-video model on `vae`'s latents."

@@ -106,5 +106,9 @@ if __name__ == '__main__':
     args = recipe_args('text_to_video_shapes', STEPS, __doc__)
     STEPS = args.steps  # the card says the steps the run took
     from multidiff.video.text_to_video import TextToVideoPipeline
-    if args.export: export(args, TextToVideoPipeline.from_run, TextToVideoPipeline.from_pretrained, card)
+    script = '.venv/bin/python benchmarks/recipes/text_to_video_shapes.py'
+    commands = (f"`{script} --steps {STEPS}`, then `{script} --export --steps {STEPS}` (the weights), the benchmark "
+                f"(which scores the shipped weights, writing {args.bench}), then "
+                f"`{script} --export --card-only --steps {STEPS} --bench {args.bench}`")
+    if args.export: export(args, TextToVideoPipeline.from_run, TextToVideoPipeline.from_pretrained, card, commands)
     else: train(args)

@@ -19,7 +19,8 @@ The recorded `attention` and `attention_scratch` runs (commit 5b83204) used this
 block, since moved into the library as `multidiff.video.model.SpaceTimeAttention` (the same computation; the blocks'
 random initialisation now comes in another order, so a rerun differs within the noise). All runs start from the shipped
 `text_to_video_shapes` of commit 8da5dc3 (the FiLM-only model; the shipped one was replaced after these runs): restore
-that folder first (`git checkout 8da5dc3 -- multidiff/pretrained/text_to_video_shapes`). `layout` and `scratch` need `FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
+that folder first (`git checkout 8da5dc3 -- multidiff/pretrained/text_to_video_shapes`). `layout` and `scratch` need
+`FrameTranslator(cond_layout=...)`, which exists at commit 94f835b only (removed after
 these runs: it did not help).
 
 Run (one core each):  OMP_NUM_THREADS=1 taskset -c 1 .venv/bin/python benchmarks/experiments/text_to_video_direction.py first

@@ -214,7 +214,7 @@ def nearest_given(given:Tensor
 def rotary_angles(frames:int, size:int, # the grid: frames x size x size positions
                   pairs:int, # rotated channel pairs per axis
                   base:float=16.0) -> Tensor: # -> [frames * size * size, 3 * pairs]
-    "Rotary angles of every (t, y, x) position, `pairs` frequencies per axis from 1 down to 1/base."
+    "Rotary angles of every (t, y, x) position: per axis, frequencies base ** (-k / pairs), k < pairs."
     t, y, x = torch.meshgrid(torch.arange(frames), torch.arange(size), torch.arange(size), indexing='ij')
     freqs = 1.0 / base ** (torch.arange(pairs) / pairs)
     return torch.cat([p.reshape(-1, 1).float() * freqs for p in (t, y, x)], 1)
@@ -337,9 +337,10 @@ def _translator_forward(self:FrameTranslator, sample:Tensor, timestep, cond:Opti
     h2 = self.enc2(self.down(h1), per_frame)
     z = self.to_latent(h2)
     z = z.reshape(B, -1, *z.shape[2:])  # [B, T * latent, h, w]: every frame's latent side by side
+    attention = getattr(self, 'attention', {})  # after which blocks (`attention_after`)
     for i, block in enumerate(self.translator, 1):
         z = block(z, emb)
-        if str(i) in getattr(self, 'attention', {}): z = self.attention[str(i)](z, emb)
+        if str(i) in attention: z = attention[str(i)](z, emb)
     if self.reference_skips:
         given = mask.reshape(B, T) > 0.5
         h1, h2 = h1 + self.ref1(self._reference(h1, given)), h2 + self.ref2(self._reference(h2, given))
